@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The command line of the 观潮商业评论 site: build, preview, new article. The engine is in tide/."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from tide.config import Paths
+from tide.errors import BuildFailed
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BuildFailed as failed:
+        for error in failed.errors:
+            print(error, file=sys.stderr)
+        print(f"build failed: {len(failed.errors)} problem(s); the previous output was left as it was", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001  the last line of defence: no traceback for editors
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="build.py", description="Build the site from content/ and templates/ into site/.")
+    p.add_argument("--root", type=Path, default=HERE, help="project folder holding content/ and templates/ (default: beside build.py)")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
+    p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None)
+    sub = p.add_subparsers(title="commands", metavar="{build,serve,new}")
+
+    b = sub.add_parser("build", help="build the site into site/ (the default command)")
+    _build_options(b)
+    b.set_defaults(run=run_build)
+
+    s = sub.add_parser("serve", help="build with drafts and preview at http://127.0.0.1:8000")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    s.add_argument("--no-drafts", action="store_true", help="preview only what would be published")
+    s.add_argument("--output", type=Path, help="preview folder (default .preview/)")
+    s.add_argument("--now", type=_moment, help="pretend it is this moment (YYYY-MM-DD HH:MM)")
+    s.set_defaults(run=run_serve)
+
+    n = sub.add_parser("new", help='start an article: new "标题" [--slug S] [--category C] [--tags a,b]')
+    n.add_argument("title", help="the article's title")
+    n.add_argument("--slug", help="URL name (default: pinyin of the title)")
+    n.add_argument("--category", help="the one category")
+    n.add_argument("--tags", help="comma-separated tags, e.g. 小米,京东")
+    n.set_defaults(run=run_new)
+    return p
+
+
+def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    p.add_argument("--future", action="store_true", help="include articles dated in the future")
+    p.add_argument("--base-url", help="override base_url from content/site.yaml")
+    p.add_argument("--output", type=Path, help="output folder (default site/)")
+    p.add_argument("--now", type=_moment, help="pretend it is this moment (YYYY-MM-DD HH:MM); makes builds repeatable")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"cannot read '{text}' as a moment; use YYYY-MM-DD HH:MM") from None
+
+
+def _paths(args: argparse.Namespace, default_output: str) -> Paths:
+    root = args.root.resolve()
+    return Paths(root=root, output=(args.output or root / default_output).resolve())
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from tide.pipeline import BuildOptions, build
+
+    result = build(_paths(args, "site"), BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url))
+    took = sum(result.timings.values())
+    print(f"built {result.pages} pages, {result.files} files into {result.output} in {took:.2f} s")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from tide.serve import serve
+
+    return serve(_paths(args, ".preview"), args.host, args.port, drafts=not args.no_drafts, now=_aware(args.now, args))
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from tide.config import load_config
+    from tide.errors import ErrorList
+    from tide.scaffold import ScaffoldRefused, new_article
+
+    paths = _paths(args, "site")
+    errors = ErrorList(paths.root)
+    config = load_config(paths, errors)
+    errors.raise_if_any()
+    tags = [t.strip() for t in (args.tags or "").replace("，", ",").split(",") if t.strip()]
+    try:
+        path = new_article(paths.content, args.title, datetime.now(config.timezone), args.slug, args.category, tags)
+    except ScaffoldRefused as refused:
+        print(f"not written: {refused}", file=sys.stderr)
+        return 1
+    print(f"wrote {path.relative_to(paths.root)}")
+    return 0
+
+
+def _aware(moment: datetime | None, args: argparse.Namespace) -> datetime | None:
+    """A --now without a zone is in the site's timezone, like dates in the content."""
+    if moment is None or moment.tzinfo:
+        return moment
+    from tide.config import load_config
+    from tide.errors import ErrorList
+
+    paths = _paths(args, "site")
+    return moment.replace(tzinfo=load_config(paths, ErrorList(paths.root)).timezone)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

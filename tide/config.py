@@ -1,0 +1,189 @@
+"""``content/site.yaml`` and ``content/data/*.yaml`` -> one frozen SiteConfig; every default lives here."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import yamldoc
+from .errors import ErrorList
+
+DEFAULTS: dict[str, Any] = {
+    "title": "未命名站点",
+    "description": "",
+    "base_url": "http://127.0.0.1:8000/",
+    "language": "zh-CN",
+    "timezone": "Asia/Shanghai",
+    "per_page": 10,
+    "permalinks": {"article": "/articles/{slug}/", "page": "/{slug}/"},
+    "nav": [],
+    "reading": {"cjk_per_minute": 400, "words_per_minute": 200},
+    "summary_length": 120,
+    "feed_size": 20,
+    "related_count": 3,
+    "toc_min_headings": 3,
+    "taxonomy_slugs": {},
+}
+PERMALINK_TOKENS = {"slug", "year", "month", "day"}
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Where the project's parts live; tests point these at temporary folders."""
+
+    root: Path
+    output: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "templates" / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Site-wide settings, checked; templates see them as ``site``."""
+
+    title: str
+    description: str
+    base_url: str  # absolute, ends with "/"
+    language: str
+    timezone: ZoneInfo
+    per_page: int
+    permalinks: dict[str, str]
+    nav: list[dict[str, str]]
+    cjk_per_minute: int
+    words_per_minute: int
+    summary_length: int
+    feed_size: int
+    related_count: int
+    toc_min_headings: int
+    taxonomy_slugs: dict[str, str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The sub-path the site lives under: "/" or e.g. "/insight/"."""
+        return urlsplit(self.base_url).path or "/"
+
+
+def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) -> SiteConfig:
+    """Read site.yaml and the data files; problems go to ``errors``, defaults fill the gaps."""
+    site_file = paths.content / "site.yaml"
+    raw, lines = _read_yaml_mapping(site_file, errors) if site_file.exists() else ({}, {})
+    for key in sorted(set(raw) - set(DEFAULTS)):
+        hint = difflib.get_close_matches(key, DEFAULTS, n=1)
+        errors.add(site_file, lines.get(key, 1), f"unknown setting '{key}'" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    merged = {**DEFAULTS, **raw}
+    if base_url is not None:
+        merged["base_url"] = base_url
+
+    def check(key: str, ok: bool, message: str) -> None:
+        if not ok:
+            errors.add(site_file, lines.get(key, 1), message)
+            merged[key] = DEFAULTS[key]
+
+    for key in ("title", "description", "language"):
+        check(key, isinstance(merged[key], str), f"'{key}' must be text")
+    for key in ("per_page", "summary_length", "feed_size", "related_count", "toc_min_headings"):
+        check(key, isinstance(merged[key], int) and merged[key] > 0, f"'{key}' must be a positive whole number")
+    check("base_url", _is_absolute_url(merged["base_url"]), "'base_url' must be an absolute http(s) URL")
+    check("timezone", _zone(merged["timezone"]) is not None, f"unknown timezone '{merged['timezone']}' (e.g. Asia/Shanghai)")
+    check("nav", _is_nav(merged["nav"]), "'nav' must be a list of {title, url} entries")
+    check("taxonomy_slugs", _is_str_map(merged["taxonomy_slugs"]), "'taxonomy_slugs' must map a tag or category to a slug")
+    reading = {**DEFAULTS["reading"], **(merged["reading"] if isinstance(merged["reading"], dict) else {})}
+    check("reading", all(isinstance(v, int) and v > 0 for v in reading.values()), "'reading' speeds must be positive whole numbers")
+    permalinks = {**DEFAULTS["permalinks"], **(merged["permalinks"] if isinstance(merged["permalinks"], dict) else {})}
+    for kind, pattern in permalinks.items():
+        problem = _permalink_problem(pattern)
+        check("permalinks", problem is None, f"permalink for '{kind}': {problem}")
+
+    base = merged["base_url"] if merged["base_url"].endswith("/") else merged["base_url"] + "/"
+    return SiteConfig(
+        title=merged["title"],
+        description=merged["description"],
+        base_url=base,
+        language=merged["language"],
+        timezone=_zone(merged["timezone"]) or ZoneInfo(DEFAULTS["timezone"]),
+        per_page=merged["per_page"],
+        permalinks=permalinks if all(_permalink_problem(p) is None for p in permalinks.values()) else DEFAULTS["permalinks"],
+        nav=merged["nav"],
+        cjk_per_minute=reading["cjk_per_minute"] if isinstance(reading["cjk_per_minute"], int) else 400,
+        words_per_minute=reading["words_per_minute"] if isinstance(reading["words_per_minute"], int) else 200,
+        summary_length=merged["summary_length"],
+        feed_size=merged["feed_size"],
+        related_count=merged["related_count"],
+        toc_min_headings=merged["toc_min_headings"],
+        taxonomy_slugs=merged["taxonomy_slugs"],
+        data=load_data(paths.content / "data", errors),
+    )
+
+
+def load_data(folder: Path, errors: ErrorList) -> dict[str, Any]:
+    """Every ``data/*.yaml`` file, by file name: ``data/authors.yaml`` -> ``data.authors``."""
+    data: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        try:
+            data[path.stem] = yamldoc.parse(path.read_text(encoding="utf-8")).value
+        except yamldoc.YamlProblem as exc:
+            errors.add(path, exc.line, exc.message)
+        except UnicodeDecodeError:
+            errors.add(path, 1, "not UTF-8 text")
+    return data
+
+
+def _read_yaml_mapping(path: Path, errors: ErrorList) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        doc = yamldoc.parse(path.read_text(encoding="utf-8"))
+    except yamldoc.YamlProblem as exc:
+        errors.add(path, exc.line, exc.message)
+        return {}, {}
+    if doc.value is None:
+        return {}, {}
+    if not isinstance(doc.value, dict):
+        errors.add(path, 1, "site settings must be a mapping of 'key: value' lines")
+        return {}, {}
+    return doc.value, doc.key_lines
+
+
+def _is_absolute_url(value: Any) -> bool:
+    return isinstance(value, str) and urlsplit(value).scheme in ("http", "https") and bool(urlsplit(value).netloc)
+
+
+def _zone(name: Any) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _is_nav(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str) for item in value
+    )
+
+
+def _is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _permalink_problem(pattern: Any) -> str | None:
+    if not isinstance(pattern, str) or not pattern.startswith("/") or not pattern.endswith("/"):
+        return "must be text that starts and ends with '/'"
+    tokens = set(re.findall(r"{(\w+)}", pattern))
+    if "slug" not in tokens:
+        return "must contain {slug}"
+    unknown = tokens - PERMALINK_TOKENS
+    return f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{slug}}, {{year}}, {{month}}, {{day}}" if unknown else None

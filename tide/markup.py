@@ -1,0 +1,246 @@
+"""The one configured Python-Markdown: figures with captions, pull quotes, heading ids, source links.
+
+Converting a body depends only on its text, so the result can be cached and shipped between
+processes: links to other sources become ``tide:<path in content/>`` placeholders that ``site``
+swaps for final URLs once every page's URL is known.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.toc import TocExtension
+from markdown.treeprocessors import Treeprocessor
+from pygments.formatters import HtmlFormatter
+
+from .cjk import count_words, heading_id
+from .content import resolve_ref
+
+LINK_SCHEME = "tide:"
+CODE_CSS_CLASS = "highlight"
+_STASH = re.compile("\x02[^\x03]*\x03")
+_ATTRIBUTION = ("——", "—", "--")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A link or image in the body that points at a file in content/."""
+
+    written: str  # as the writer typed it, to find its line
+    kind: str  # "link" or "image"
+    target: str | None  # path inside content/, None when it leaves content/
+    line: int  # 1-based line in the source file
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A converted body and what the theme needs to know about it."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    links: tuple[SourceLink, ...]
+    first_paragraph: str
+    cjk_chars: int
+    latin_words: int
+
+
+class Converter:
+    """Markdown -> Rendered; one instance is reused for every body (building one is costly)."""
+
+    def __init__(self) -> None:
+        self._links: list[tuple[str, str, str | None]] = []
+        self._source_dir = ""
+        self._stats: tuple[str, int, int] = ("", 0, 0)
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables",
+                FootnoteExtension(BACKLINK_TITLE="返回正文第 %d 处", SUPERSCRIPT_TEXT="{}"),
+                "fenced_code",
+                "attr_list",
+                "sane_lists",
+                CodeHiliteExtension(css_class=CODE_CSS_CLASS, guess_lang=False),
+                TocExtension(slugify=heading_id, toc_depth="2-3"),
+                _TideExtension(self),
+            ],
+            output_format="html",
+        )
+
+    def convert(self, body: str, source_dir: str, body_line: int) -> Rendered:
+        """Convert one body written in ``source_dir`` (a folder inside content/)."""
+        self._links, self._source_dir = [], source_dir
+        self.md.reset()
+        html = self.md.convert(body)
+        first, cjk, latin = self._stats
+        return Rendered(
+            html=html,
+            headings=tuple(_flatten(getattr(self.md, "toc_tokens", []))),
+            links=tuple(_locate(self._links, body, body_line)),
+            first_paragraph=first,
+            cjk_chars=cjk,
+            latin_words=latin,
+        )
+
+    def record_link(self, written: str, kind: str) -> str | None:
+        """Note a local link or image; return the placeholder to put in the HTML."""
+        parts = urlsplit(written)
+        target = resolve_ref(unquote(parts.path), self._source_dir)
+        self._links.append((written, kind, target))
+        if target is None:
+            return None
+        return LINK_SCHEME + target + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def code_stylesheet() -> str:
+    """Pygments colours for code blocks, light and dark, generated at build time."""
+    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")
+    dark = HtmlFormatter(style="monokai").get_style_defs(f".{CODE_CSS_CLASS}")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+def is_local(url: str) -> bool:
+    """True for a path to one of our own files; False for web links, anchors and mail."""
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc or url.startswith("#") or not parts.path)
+
+
+class _TideExtension(Extension):
+    def __init__(self, converter: Converter) -> None:
+        super().__init__()
+        self.converter = converter
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's name)
+        md.treeprocessors.register(_Figures(md), "tide-figures", 7)
+        md.treeprocessors.register(_PullQuotes(md), "tide-pullquotes", 6.9)
+        md.treeprocessors.register(_ScrollTables(md), "tide-tables", 6.8)
+        md.treeprocessors.register(_SourceLinks(md, self.converter), "tide-links", 6.7)
+        md.treeprocessors.register(_Stats(md, self.converter), "tide-stats", -1)
+
+
+class _Figures(Treeprocessor):
+    """A paragraph holding one image becomes a figure; the image's title is its caption."""
+
+    def run(self, root: etree.Element) -> None:
+        for p in root.iter("p"):
+            if len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip() and not (p[0].tail or "").strip():
+                img = p[0]
+                p.tag, p.text, img.tail = "figure", None, None
+                img.set("loading", "lazy")
+                img.set("decoding", "async")
+                title = img.attrib.pop("title", None)
+                if title:
+                    etree.SubElement(p, "figcaption").text = title
+
+
+class _PullQuotes(Treeprocessor):
+    """A quote whose last paragraph starts with '——' becomes a pull quote with its source."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for i, quote in enumerate(list(parent)):
+                if quote.tag != "blockquote":
+                    continue
+                last = quote[-1] if len(quote) else None
+                text = (last.text or "").strip() if last is not None and last.tag == "p" else ""
+                if len(quote) < 2 or not text.startswith(_ATTRIBUTION) or last is None:
+                    quote.set("class", "pullquote")
+                    continue
+                figure = etree.Element("figure", {"class": "pullquote"})
+                parent.remove(quote)
+                parent.insert(i, figure)
+                figure.tail, quote.tail = quote.tail, None
+                quote.remove(last)
+                figure.append(quote)
+                last.tag = "figcaption"
+                figure.append(last)
+
+
+class _ScrollTables(Treeprocessor):
+    """Wide tables scroll sideways on a phone instead of breaking the page."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for i, table in enumerate(list(parent)):
+                if table.tag == "table":
+                    wrap = etree.Element("div", {"class": "table-scroll", "tabindex": "0", "role": "region", "aria-label": "表格"})
+                    parent.remove(table)
+                    parent.insert(i, wrap)
+                    wrap.tail, table.tail = table.tail, None
+                    wrap.append(table)
+
+
+class _SourceLinks(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, converter: Converter) -> None:
+        super().__init__(md)
+        self.converter = converter
+
+    def run(self, root: etree.Element) -> None:
+        for el in root.iter():
+            attr = "href" if el.tag == "a" else "src" if el.tag == "img" else None
+            value = el.get(attr) if attr else None
+            if attr and value and is_local(value):
+                placeholder = self.converter.record_link(value, "link" if attr == "href" else "image")
+                el.set(attr, placeholder or value)
+
+
+class _Stats(Treeprocessor):
+    """Plain text facts for summaries and reading time, taken from the finished tree."""
+
+    def __init__(self, md: markdown.Markdown, converter: Converter) -> None:
+        super().__init__(md)
+        self.converter = converter
+
+    def run(self, root: etree.Element) -> None:
+        first = next((_text(p) for p in root if p.tag == "p" and _text(p)), "")
+        cjk, latin = count_words(_text(root))
+        self.converter._stats = (first, cjk, latin)
+
+
+def _text(el: etree.Element) -> str:
+    parts: list[str] = []
+
+    def walk(node: etree.Element) -> None:
+        if node.get("class") in ("footnote-ref", "footnote", "toc"):
+            return
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(el)
+    return _STASH.sub("", "".join(parts)).strip()
+
+
+def _flatten(tokens: list[dict]) -> list[Heading]:  # type: ignore[type-arg]
+    out: list[Heading] = []
+    for t in tokens:
+        out.append(Heading(int(t["level"]), str(t["id"]), str(t["name"])))
+        out += _flatten(t.get("children", []))
+    return out
+
+
+def _locate(links: list[tuple[str, str, str | None]], body: str, body_line: int) -> list[SourceLink]:
+    """Find the line of each link in the source text; Python-Markdown keeps no positions."""
+    lines = body.split("\n")
+    found: list[SourceLink] = []
+    start: dict[str, int] = {}
+    for written, kind, target in links:
+        line_no = next((i for i in range(start.get(written, 0), len(lines)) if written in lines[i]), None)
+        if line_no is None:
+            line_no = next((i for i, text in enumerate(lines) if written in text), 0)
+        start[written] = line_no + 1
+        found.append(SourceLink(written, kind, target, body_line + line_no))
+    return found

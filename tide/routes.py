@@ -1,0 +1,118 @@
+"""Every output the site has: its URL path, the template that draws it and what that template gets."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from .errors import ErrorList
+from .site import Entry, Site
+
+FEED = "/feed.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    path: str  # URL path under the base path: "/articles/x/" or "/feed.xml"
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # who asked for this URL, for collision messages: a content path or a description
+    origin_line: int = 0
+    in_sitemap: bool = True
+
+    @property
+    def lastmod(self) -> Any:
+        """When the page's content last changed, for the sitemap; None for lists."""
+        page = self.context.get("page")
+        return (page.doc.updated or page.doc.date) if page is not None else None
+
+    @property
+    def file(self) -> str:
+        """The file inside the output folder: "/a/" -> "a/index.html"."""
+        return (self.path + "index.html" if self.path.endswith("/") else self.path).lstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated list."""
+
+    number: int
+    total: int
+    items: list[Entry]
+    urls: list[str]  # the URL path of every page, first to last
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.number] if self.number < self.total else None
+
+
+def paginate(items: list[Entry], per_page: int, base: str) -> list[Pager]:
+    """Split ``items`` into pages at base, base/page/2/, ...; an empty list still gets one page."""
+    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+    urls = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
+    return [Pager(n, len(chunks), chunk, urls) for n, chunk in enumerate(chunks, start=1)]
+
+
+def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
+    """All routes of the site, in a stable order."""
+    c = site.config
+    routes = [Route(p.urls[p.number - 1], "index.html", {"pager": p}, "the home page") for p in paginate(site.articles, c.per_page, "/")]
+    for entry in site.articles + site.pages:
+        template = str(entry.doc.meta.get("template", f"{entry.doc.kind}.html"))
+        routes.append(Route(entry.url, template, {"page": entry}, content_prefix + entry.doc.rel, entry.doc.lines.get("slug", 1)))
+        for alias in entry.doc.aliases:
+            path = alias if alias.endswith(("/", ".html")) else alias + "/"
+            routes.append(Route(path, "redirect.html", {"target": entry}, content_prefix + entry.doc.rel, entry.doc.lines.get("aliases", 1), False))
+    for kind, terms, index in (("tag", site.tags, "/tags/"), ("category", site.categories, "/categories/")):
+        routes.append(Route(index, "terms.html", {"kind": kind, "terms": terms}, f"the {kind} index"))
+        for term in terms:
+            for p in paginate(term.articles, c.per_page, term.url):
+                routes.append(Route(p.urls[p.number - 1], "term.html", {"term": term, "pager": p}, f"{kind} '{term.name}'"))
+            if kind == "category":
+                routes.append(_feed(term.url + "feed.xml", f"{c.title} · {term.name}", term.articles[: c.feed_size], term.url))
+    for author in site.authors:
+        for p in paginate(author.articles, c.per_page, author.url):
+            routes.append(Route(p.urls[p.number - 1], "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
+    routes += [
+        Route("/archive/", "archive.html", {"years": archive(site.articles, c.timezone)}, "the archive"),
+        Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False),
+        _feed(FEED, c.title, site.articles[: c.feed_size], "/"),
+        Route("/robots.txt", "robots.txt", {}, "robots.txt", in_sitemap=False),
+    ]
+    sitemap = [r for r in routes if r.in_sitemap and r.path.endswith("/")]
+    return routes + [Route("/sitemap.xml", "sitemap.xml", {"routes": sitemap}, "the sitemap", in_sitemap=False)]
+
+
+def _feed(path: str, title: str, entries: list[Entry], home: str) -> Route:
+    return Route(path, "atom.xml", {"feed_title": title, "feed_url": path, "feed_home": home, "entries": entries}, f"feed {path}", in_sitemap=False)
+
+
+def archive(articles: list[Entry], tz: Any) -> list[tuple[int, list[tuple[int, list[Entry]]]]]:
+    """Articles grouped by year, then month, newest first."""
+    dated = [(a.doc.date.astimezone(tz), a) for a in articles if a.doc.date]
+    years = []
+    for year, in_year in groupby(dated, key=lambda d: d[0].year):
+        months = [(month, [a for _, a in group]) for month, group in groupby(in_year, key=lambda d: d[0].month)]
+        years.append((year, months))
+    return years
+
+
+def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorList, root_display: str = "") -> None:
+    """Two things at one URL is an error at both of them, naming the other."""
+    claims: dict[str, list[tuple[str, int]]] = {}
+    for r in routes:
+        claims.setdefault(posixpath.normpath(r.file), []).append((r.origin, r.origin_line))
+    for file, origin in files.items():
+        claims.setdefault(file, []).append((origin, 0))
+    for file, owners in sorted(claims.items()):
+        for i, (origin, line) in enumerate(owners if len(owners) > 1 else []):
+            others = ", ".join(o for j, (o, _) in enumerate(owners) if j != i)
+            where = origin if origin.startswith(("content/", "templates/")) else root_display or "content/"
+            what = "" if where == origin else f"{origin}: "
+            errors.add(where, line, f"{what}URL /{file.removesuffix('index.html')} is also used by {others}; give one of them another slug")

@@ -1,0 +1,310 @@
+"""The site graph: which documents are published, their URLs, links, taxonomies, authors, neighbours."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from .cjk import reading_minutes, slugify, summarize
+from .config import SiteConfig
+from .content import Document, parse_datetime, resolve_ref
+from .errors import ErrorList
+from .markup import LINK_SCHEME, Heading, Rendered
+
+_PLACEHOLDER = re.compile(r'(href|src)="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
+_AUTHOR_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which documents a build publishes."""
+
+    now: datetime
+    drafts: bool = False
+    future: bool = False
+
+    def includes(self, doc: Document) -> bool:
+        if doc.draft and not self.drafts:
+            return False
+        return self.future or doc.date is None or doc.date <= self.now
+
+
+@dataclass(eq=False, slots=True)
+class Author:
+    id: str
+    name: str
+    bio: str
+    avatar: str | None  # URL path
+    url: str
+    articles: list[Entry] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class Term:
+    """A tag or a category and the articles filed under it, newest first."""
+
+    kind: str  # "tag" or "category"
+    name: str
+    slug: str
+    url: str
+    articles: list[Entry] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class Entry:
+    """A published article or page, as templates see it (``page``)."""
+
+    doc: Document
+    url: str  # path under the site's base path, e.g. "/articles/xiaomi/"
+    body: str  # HTML with link placeholders
+    summary: str
+    reading_minutes: int
+    headings: tuple[Heading, ...]
+    show_toc: bool
+    cover: str | None  # URL path
+    unpublished: bool  # a draft or a future article, shown only in previews
+    authors: list[Author] = field(default_factory=list)
+    category: Term | None = None
+    tags: list[Term] = field(default_factory=list)
+    older: Entry | None = None
+    newer: Entry | None = None
+    related: list[Entry] = field(default_factory=list)
+    links: Links | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        """Front-matter fields read straight through: page.title, page.date, page.meta ..."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.doc, name)
+
+    @property
+    def content(self) -> str:
+        """The body with links as root-relative URLs, for pages."""
+        return self.links.resolve(self.body, absolute=False) if self.links else self.body
+
+    @property
+    def content_absolute(self) -> str:
+        """The body with absolute links, for feeds read far from the site."""
+        return self.links.resolve(self.body, absolute=True) if self.links else self.body
+
+
+@dataclass(slots=True)
+class Links:
+    """Turns link placeholders into final URLs, once every page's URL is known."""
+
+    base_path: str
+    base_url: str
+    urls: dict[str, str] = field(default_factory=dict)  # source path in content/ -> URL path
+
+    def resolve(self, html: str, absolute: bool) -> str:
+        base = (self.base_url if absolute else self.base_path).rstrip("/")
+
+        def swap(m: re.Match[str]) -> str:
+            path = self.urls.get(m[2]) or url_of_file(m[2])
+            return f'{m[1]}="{base}{quote(path, safe="/%")}' + (f"#{m[3]}" if m[3] else "") + '"'
+
+        return _PLACEHOLDER.sub(swap, html)
+
+
+@dataclass(slots=True)
+class Site:
+    config: SiteConfig
+    now: datetime
+    articles: list[Entry]  # newest first
+    pages: list[Entry]
+    tags: list[Term]
+    categories: list[Term]
+    authors: list[Author]
+    promos: list[dict[str, Any]]
+
+
+def build_site(
+    config: SiteConfig,
+    docs: list[Document],
+    rendered: dict[str, Rendered],
+    sources: set[str],
+    content: Path,
+    selection: Selection,
+    errors: ErrorList,
+) -> Site:
+    """Link the published documents into one site; every problem found goes to ``errors``."""
+    published = [d for d in docs if selection.includes(d)]
+    links = Links(config.base_path, config.base_url)
+    entries = [_entry(d, rendered[d.rel], config, selection, links) for d in published]
+    by_rel = {e.doc.rel: e for e in entries}
+    links.urls.update((rel, e.url) for rel, e in by_rel.items())
+    held_back = {d.rel: d for d in docs if not selection.includes(d)}
+    for entry in entries:
+        _check_links(entry, rendered[entry.doc.rel], by_rel, held_back, sources, content, errors)
+    articles = sorted((e for e in entries if e.doc.kind == "article"), key=_newest_first)
+    pages = sorted((e for e in entries if e.doc.kind == "page"), key=lambda e: e.doc.rel)
+    _link_neighbours(articles)
+    tags = _terms(articles, "tag", config)
+    categories = _terms(articles, "category", config)
+    _link_related(articles, config.related_count)
+    authors = _authors(articles, config, content, errors)
+    return Site(config, selection.now, articles, pages, tags, categories, authors, _promos(config, selection.now, content, errors))
+
+
+def permalink(doc: Document, config: SiteConfig) -> str:
+    """The URL path a document is published at, from the site's permalink patterns."""
+    when = doc.date.astimezone(config.timezone) if doc.date else None
+    parts = {"slug": doc.slug, "year": f"{when:%Y}" if when else "", "month": f"{when:%m}" if when else "", "day": f"{when:%d}" if when else ""}
+    return re.sub(r"/{2,}", "/", config.permalinks[doc.kind].format(**parts))
+
+
+def url_of_file(rel: str) -> str:
+    """A file in content/ is published at the same path: media/a.webp -> /media/a.webp."""
+    return "/" + rel
+
+
+def _entry(doc: Document, r: Rendered, config: SiteConfig, selection: Selection, links: Links) -> Entry:
+    unpublished = doc.draft or (doc.date is not None and doc.date > selection.now)
+    return Entry(
+        doc=doc,
+        url=permalink(doc, config),
+        body=r.html,
+        summary=doc.summary or summarize(r.first_paragraph, config.summary_length),
+        reading_minutes=reading_minutes(r.cjk_chars, r.latin_words, config.cjk_per_minute, config.words_per_minute),
+        headings=r.headings,
+        show_toc=sum(h.level == 2 for h in r.headings) >= config.toc_min_headings,
+        cover=url_of_file(doc.cover) if doc.cover else None,
+        unpublished=unpublished,
+        links=links,
+    )
+
+
+def _check_links(
+    entry: Entry,
+    r: Rendered,
+    by_rel: dict[str, Entry],
+    held_back: dict[str, Document],
+    sources: set[str],
+    content: Path,
+    errors: ErrorList,
+) -> None:
+    path = content / entry.doc.rel
+    for link in r.links:
+        what = f"{link.kind} '{link.written}'"
+        target = link.target
+        if target is None:
+            errors.add(path, link.line, f"{what} points outside content/")
+        elif target in by_rel:
+            fragment = unquote(link.written.partition("#")[2])
+            if fragment and fragment not in {h.id for h in by_rel[target].headings}:
+                errors.add(path, link.line, f"{what}: {target} has no heading with id '{fragment}'")
+        elif target in held_back:
+            why = "a draft" if held_back[target].draft else "dated in the future"
+            errors.add(path, link.line, f"{what} points to {target}, which is {why} and not published")
+        elif target in sources:
+            continue  # the target has errors of its own, reported at that file
+        elif not (content / target).is_file():
+            errors.add(path, link.line, f"{what} points to content/{target}, which does not exist")
+        elif not target.startswith("media/"):
+            errors.add(path, link.line, f"{what}: only files in content/media/ are published")
+
+
+def _newest_first(e: Entry) -> tuple[float, str]:
+    return (-e.doc.date.timestamp() if e.doc.date else 0.0, e.doc.rel)
+
+
+def _link_neighbours(articles: list[Entry]) -> None:
+    for newer, older in zip(articles, articles[1:]):
+        newer.older, older.newer = older, newer
+
+
+def _terms(articles: list[Entry], kind: str, config: SiteConfig) -> list[Term]:
+    terms: dict[str, Term] = {}
+    prefix = "/tags/" if kind == "tag" else "/categories/"
+    for article in articles:
+        names = article.doc.tags if kind == "tag" else (article.doc.category,) if article.doc.category else ()
+        for name in names:
+            if name not in terms:
+                slug = config.taxonomy_slugs.get(name) or slugify(name) or "term"
+                terms[name] = Term(kind, name, slug, f"{prefix}{slug}/")
+            terms[name].articles.append(article)
+            if kind == "tag":
+                article.tags.append(terms[name])
+            else:
+                article.category = terms[name]
+    return sorted(terms.values(), key=lambda t: (-len(t.articles), t.slug))
+
+
+def _link_related(articles: list[Entry], count: int) -> None:
+    """Related articles: most shared tags first, then the newest."""
+    rank = {id(a): i for i, a in enumerate(articles)}
+    for article in articles:
+        shared: Counter[int] = Counter()
+        for tag in article.tags:
+            shared.update(id(a) for a in tag.articles if a is not article)
+        best = sorted(shared, key=lambda k: (-shared[k], rank[k]))[:count]
+        by_id = {id(a): a for tag in article.tags for a in tag.articles}
+        article.related = [by_id[k] for k in best]
+
+
+def _authors(articles: list[Entry], config: SiteConfig, content: Path, errors: ErrorList) -> list[Author]:
+    known = config.data.get("authors") or {}
+    data_file = content / "data" / "authors.yaml"
+    if not isinstance(known, dict) or not all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in known.values()):
+        errors.add(data_file, 1, "authors must map an id to {name, bio, avatar}, e.g. huang-jiajun: {name: 黄家俊}")
+        known = {}
+    authors: dict[str, Author] = {}
+    for article in articles:
+        for ref in article.doc.authors:
+            if ref not in known and _AUTHOR_ID.match(ref):
+                errors.add(content / article.doc.rel, article.doc.lines.get("authors", 1), f"unknown author id '{ref}'; add it to data/authors.yaml or write the name")
+                continue
+            if ref not in authors:
+                authors[ref] = _author(ref, known.get(ref), content, data_file, errors)
+            authors[ref].articles.append(article)
+            article.authors.append(authors[ref])
+    return sorted(authors.values(), key=lambda a: a.url)
+
+
+def _author(ref: str, info: dict[str, Any] | None, content: Path, data_file: Path, errors: ErrorList) -> Author:
+    if info is None:
+        return Author(slugify(ref) or "author", ref, "", None, f"/authors/{slugify(ref) or 'author'}/")
+    avatar = info.get("avatar")
+    avatar_path = resolve_ref(str(avatar), "data") if avatar else None
+    if avatar and (avatar_path is None or not (content / avatar_path).is_file()):
+        errors.add(data_file, 1, f"avatar '{avatar}' of author '{ref}' does not exist")
+        avatar_path = None
+    return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, f"/authors/{ref}/")
+
+
+def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> list[dict[str, Any]]:
+    """The promos running at ``now``; an expired one disappears at the next build."""
+    raw = config.data.get("promos") or []
+    path = content / "data" / "promos.yaml"
+    if not isinstance(raw, list):
+        errors.add(path, 1, "promos must be a list of {title, text, url, start, end}")
+        return []
+    active = []
+    for i, promo in enumerate(raw, start=1):
+        if not isinstance(promo, dict) or not isinstance(promo.get("title"), str):
+            errors.add(path, 1, f"promo #{i} needs a 'title'")
+            continue
+        window = [parse_datetime(promo[k], config.timezone) if promo.get(k) else None for k in ("start", "end")]
+        bad = [w for w in window if isinstance(w, str)]
+        if bad:
+            errors.add(path, 1, f"promo #{i} ('{promo['title']}'): {bad[0]}")
+            continue
+        start, end = window
+        if (start is None or start <= now) and (end is None or now < end):  # type: ignore[operator]
+            active.append({"label": "推广", "text": "", "url": "", "link_text": "了解详情", **promo})
+    return active
+
+
+def site_settings(site: Site) -> dict[str, Any]:
+    """What templates see as ``site``: the settings plus the linked content."""
+    c = site.config
+    return {
+        "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
+        "language": c.language, "nav": c.nav, "now": site.now, "articles": site.articles, "pages": site.pages,
+        "tags": site.tags, "categories": site.categories, "authors": site.authors, "promos": site.promos,
+    }  # fmt: skip
