@@ -89,3 +89,27 @@ def heading_id(text: str, separator: str = "-") -> str:
     """
     kept = re.sub(rf"[^{_CJK}A-Za-z0-9]+", separator, text.lower())
     return kept.strip(separator) or "section"
+
+
+def curl_quotes(segments: list[str]) -> list[str]:
+    """Pair straight double quotes as “ ” across the text pieces of one block.
+
+    Left alone when the count is odd: a wrong guess is worse than a straight quote.
+
+    >>> curl_quotes(['做"东方的', '星巴克"。'])
+    ['做“东方的', '星巴克”。']
+    """
+    if sum(s.count('"') for s in segments) % 2:
+        return segments
+    opening = True
+    out = []
+    for segment in segments:
+        chars = []
+        for ch in segment:
+            if ch == '"':
+                chars.append("“" if opening else "”")
+                opening = not opening
+            else:
+                chars.append(ch)
+        out.append("".join(chars))
+    return out

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import yamldoc
-from .cjk import slugify
+from .cjk import curl_quotes, slugify
 from .errors import ErrorList
 
 KINDS = {"articles": "article", "pages": "page"}
@@ -196,8 +196,8 @@ class _Fields:
             if not alias.startswith("/"):
                 self.fail("aliases", f"alias '{alias}' must be a path on this site starting with '/'")
         doc = Document(
-            kind=kind, rel=rel, title=title or "", date=when, updated=updated, slug=slug,
-            summary=self.text("summary"), category=self.text("category"), tags=self.names("tags"),
+            kind=kind, rel=rel, title=curl_quotes([title or ""])[0], date=when, updated=updated, slug=slug,
+            summary=curl_quotes([self.text("summary") or ""])[0] or None, category=self.text("category"), tags=self.names("tags"),
             authors=self.names("authors"), editor=self.text("editor"), reviewer=self.text("reviewer"),
             cover=cover, draft=draft is True, aliases=aliases, body=body, body_line=body_line, lines=self.lines,
             meta={k: v for k, v in self.raw.items() if k not in KNOWN_FIELDS},

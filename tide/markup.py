@@ -20,7 +20,7 @@ from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
-from .cjk import count_words, heading_id
+from .cjk import count_words, curl_quotes, heading_id
 from .content import resolve_ref
 
 LINK_SCHEME = "tide:"
@@ -127,6 +127,7 @@ class _TideExtension(Extension):
         md.treeprocessors.register(_PullQuotes(md), "tide-pullquotes", 6.9)
         md.treeprocessors.register(_ScrollTables(md), "tide-tables", 6.8)
         md.treeprocessors.register(_SourceLinks(md, self.converter), "tide-links", 6.7)
+        md.treeprocessors.register(_Quotes(md), "tide-quotes", 6.6)
         md.treeprocessors.register(_Stats(md, self.converter), "tide-stats", -1)
 
 
@@ -182,6 +183,29 @@ class _ScrollTables(Treeprocessor):
                     wrap.append(table)
 
 
+class _Quotes(Treeprocessor):
+    """Straight double quotes become “ ” in each block of text; code is left as written."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "figcaption", "dt", "dd"}
+    VERBATIM = {"code", "pre", "kbd", "samp", "script", "style"}
+
+    def run(self, root: etree.Element) -> None:
+        for block in root.iter():
+            if block.tag in self.BLOCKS:
+                slots = self._slots(block)
+                for (node, attr), text in zip(slots, curl_quotes([getattr(n, a) or "" for n, a in slots])):
+                    setattr(node, attr, text)
+
+    def _slots(self, el: etree.Element) -> list[tuple[etree.Element, str]]:
+        """The text and tail attributes of a block, in reading order, skipping code."""
+        found = [(el, "text")] if el.tag not in self.VERBATIM else []
+        for child in el:
+            if child.tag not in self.BLOCKS:
+                found += self._slots(child)
+            found.append((child, "tail"))
+        return found
+
+
 class _SourceLinks(Treeprocessor):
     def __init__(self, md: markdown.Markdown, converter: Converter) -> None:
         super().__init__(md)
@@ -213,7 +237,7 @@ def _text(el: etree.Element) -> str:
     parts: list[str] = []
 
     def walk(node: etree.Element) -> None:
-        if node.get("class") in ("footnote-ref", "footnote", "toc"):
+        if node.get("class") in ("footnote-ref", "footnote-backref", "toc"):
             return
         parts.append(node.text or "")
         for child in node:

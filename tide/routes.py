@@ -103,16 +103,25 @@ def archive(articles: list[Entry], tz: Any) -> list[tuple[int, list[tuple[int, l
     return years
 
 
-def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorList, root_display: str = "") -> None:
-    """Two things at one URL is an error at both of them, naming the other."""
+def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorList) -> None:
+    """Two things at one URL is an error at each file involved, naming the others.
+
+    When only generated pages collide (two tags whose pinyin is the same), the fix is a
+    ``taxonomy_slugs`` entry, so the error is reported at site.yaml.
+    """
     claims: dict[str, list[tuple[str, int]]] = {}
     for r in routes:
         claims.setdefault(posixpath.normpath(r.file), []).append((r.origin, r.origin_line))
     for file, origin in files.items():
         claims.setdefault(file, []).append((origin, 0))
     for file, owners in sorted(claims.items()):
-        for i, (origin, line) in enumerate(owners if len(owners) > 1 else []):
-            others = ", ".join(o for j, (o, _) in enumerate(owners) if j != i)
-            where = origin if origin.startswith(("content/", "templates/")) else root_display or "content/"
-            what = "" if where == origin else f"{origin}: "
-            errors.add(where, line, f"{what}URL /{file.removesuffix('index.html')} is also used by {others}; give one of them another slug")
+        if len(owners) < 2:
+            continue
+        url = "/" + file.removesuffix("index.html")
+        sources = [(o, line) for o, line in owners if o.startswith(("content/", "templates/"))]
+        for origin, line in sources:
+            others = ", ".join(o for o, _ in owners if o != origin)
+            errors.add(origin, line, f"URL {url} is also used by {others}; give one of them another slug")
+        if not sources:
+            names = " and ".join(o for o, _ in owners)
+            errors.add("content/site.yaml", 0, f"{names} would share URL {url}; set a different slug for one under 'taxonomy_slugs'")

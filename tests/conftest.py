@@ -1,0 +1,89 @@
+"""Tiny projects in temporary folders, built for real with the real theme."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tide.config import Paths
+from tide.errors import BuildFailed
+from tide.pipeline import BuildOptions, BuildResult, build
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2025, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+SITE_YAML = """\
+title: 测试刊物
+description: 用来测试的刊物
+base_url: https://example.org/
+nav:
+  - {title: 首页, url: /}
+"""
+
+
+class Project:
+    """A project folder: the real theme, a small site.yaml, and whatever a test writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(REPO / "templates", root / "templates")
+        self.write("content/site.yaml", SITE_YAML)
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def article(self, name: str, front: str = "", body: str = "正文第一段。\n", title: str = "标题", date: str = "2025-03-01 20:00") -> Path:
+        """Write content/articles/<name>.md with a title and date plus any extra front matter."""
+        head = f"title: {title}\n" + (f"date: {date}\n" if date else "") + textwrap.dedent(front).strip()
+        return self.write(f"content/articles/{name}.md", f"---\n{head.strip()}\n---\n\n{textwrap.dedent(body).lstrip()}")
+
+    def build(self, **options: object) -> BuildResult:
+        options.setdefault("now", NOW)
+        return build(Paths(self.root, self.site), BuildOptions(**options))  # type: ignore[arg-type]
+
+    def errors(self, **options: object) -> list[str]:
+        """Build, expecting failure; return the problems as printed."""
+        with pytest.raises(BuildFailed) as failed:
+            self.build(**options)
+        return [str(e) for e in failed.value.errors]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "--root", str(self.root), *args],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    def read(self, rel: str) -> str:
+        return (self.site / rel).read_text(encoding="utf-8")
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with a hash of its bytes: equal digests mean identical trees."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sample publication, built once into a temporary folder."""
+    out = tmp_path_factory.mktemp("sample") / "site"
+    build(Paths(REPO, out), BuildOptions(now=NOW))
+    return out
