@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -55,5 +56,5 @@ def new_article(content: Path, title: str, now: datetime, slug: str | None = Non
 
 
 def _quote(text: str) -> str:
-    """Quote for YAML only when needed (a colon, a hash, brackets...)."""
-    return f'"{text}"' if re.search(r"[:#\[\]{},&*!|>'\"%@`]|^\s|\s$", text) else text
+    """Quote for YAML only when needed (a colon, a hash, brackets...); JSON strings are valid YAML."""
+    return json.dumps(text, ensure_ascii=False) if re.search(r"[:#\[\]{},&*!|>'\"%@`]|^\s|\s$", text) else text

@@ -236,14 +236,18 @@ def _terms(articles: list[Entry], kind: str, config: SiteConfig) -> list[Term]:
 
 
 def _link_related(articles: list[Entry], count: int) -> None:
-    """Related articles: most shared tags first, then the newest."""
+    """Related articles: most shared tags first, then the same category, then the newest."""
     rank = {id(a): i for i, a in enumerate(articles)}
     for article in articles:
-        shared: Counter[int] = Counter()
-        for tag in article.tags:
-            shared.update(id(a) for a in tag.articles if a is not article)
-        best = sorted(shared, key=lambda k: (-shared[k], rank[k]))[:count]
-        by_id = {id(a): a for tag in article.tags for a in tag.articles}
+        score: Counter[int] = Counter()
+        by_id: dict[int, Entry] = {}
+        groups = [(t.articles, 2) for t in article.tags] + ([(article.category.articles, 1)] if article.category else [])
+        for members, weight in groups:
+            for other in members:
+                if other is not article:
+                    score[id(other)] += weight
+                    by_id[id(other)] = other
+        best = sorted(score, key=lambda k: (-score[k], rank[k]))[:count]
         article.related = [by_id[k] for k in best]
 
 

@@ -1,0 +1,52 @@
+"""The command line: help, the default build, and `new`."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import Project
+
+
+def test_help_lists_every_command_and_build_option(project: Project) -> None:
+    top = project.cli("--help").stdout
+    assert all(name in top for name in ("build", "serve", "new"))
+    build_help = project.cli("build", "--help").stdout
+    assert all(opt in build_help for opt in ("--drafts", "--future", "--base-url", "--output", "--now"))
+    serve_help = project.cli("serve", "--help").stdout
+    assert all(opt in serve_help for opt in ("--port", "--host", "--no-drafts"))
+
+
+def test_plain_build_py_builds_the_site(project: Project) -> None:
+    project.article("a")
+    result = project.cli()
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"built \d+ pages, \d+ files into .+ in [\d.]+ s", result.stdout)
+    assert (project.site / "articles/a/index.html").is_file()
+
+
+def test_new_writes_a_skeleton_with_a_pinyin_slug_that_builds(project: Project) -> None:
+    result = project.cli("new", "小米汽车京东旗舰店上线", "--category", "深度", "--tags", "小米,京东")
+    assert result.returncode == 0, result.stderr
+    (path,) = (project.root / "content/articles").rglob("*.md")
+    assert path.name == "xiao-mi-qi-che-jing-dong-qi-jian-dian-shang-xian.md"
+    text = path.read_text()
+    assert "title: 小米汽车京东旗舰店上线" in text and "tags: [小米, 京东]" in text and "draft: true" in text
+    assert "slug: xiao-mi-qi-che-jing-dong-qi-jian-dian-shang-xian" in text
+    (project.root / "content/media").mkdir()
+    (project.root / "content/media/your-image.webp").write_bytes(b"x")
+    assert project.cli("build", "--drafts").returncode == 0
+
+
+def test_new_refuses_to_overwrite_or_reuse_a_slug(project: Project) -> None:
+    assert project.cli("new", "第一篇", "--slug", "first").returncode == 0
+    again = project.cli("new", "第一篇", "--slug", "first")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    project.article("older", front="slug: taken")
+    reused = project.cli("new", "另一篇", "--slug", "taken")
+    assert reused.returncode == 1 and "already used by" in reused.stderr
+
+
+def test_new_quotes_a_title_that_yaml_would_misread(project: Project) -> None:
+    assert project.cli("new", "AI 手机: 新战场 #1", "--slug", "ai-phones").returncode == 0
+    (path,) = (project.root / "content/articles").rglob("ai-phones.md")
+    assert 'title: "AI 手机: 新战场 #1"' in path.read_text()
