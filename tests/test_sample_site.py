@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import feedparser
@@ -38,6 +39,25 @@ def test_feeds_parse_with_absolute_links_and_full_content(sample_site: Path) -> 
     assert main.feed.title == "观潮商业评论"
     assert len(main.entries) == 8
     assert "<figure>" in main.entries[0].content[0].value
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_feeds_carry_every_element_atom_requires(sample_site: Path) -> None:
+    """RFC 4287: feed and entries need id, title, updated; an author somewhere; RFC 3339 times."""
+    rfc3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$"
+    for rel in ("feed.xml", "categories/guan-cha/feed.xml"):
+        feed = etree.parse(str(sample_site / rel)).getroot()
+        assert feed.tag == f"{ATOM}feed"
+        for el in [feed, *feed.iter(f"{ATOM}entry")]:
+            for name in ("id", "title", "updated"):
+                assert len(el.findall(f"{ATOM}{name}")) == 1, (rel, name)
+            assert re.match(rfc3339, el.findtext(f"{ATOM}updated") or "")
+        assert feed.find(f"{ATOM}author/{ATOM}name") is not None
+        assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"https://guanchao.example.org/{rel}"
+        ids = [e.findtext(f"{ATOM}id") for e in feed.iter(f"{ATOM}entry")]
+        assert len(ids) == len(set(ids))
 
 
 def test_sitemap_is_valid_against_the_0_9_schema(sample_site: Path) -> None:
