@@ -76,7 +76,7 @@ def test_an_expired_promo_disappears_at_the_next_build(project: Project) -> None
 
 
 def test_lists_are_paginated_and_link_to_each_other(project: Project) -> None:
-    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\nper_page: 2\n")
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npagination: 2\n")
     for i in range(5):
         project.article(f"a{i}", title=f"文章{i}", date=f"2025-03-0{i + 1} 10:00", front="tags: [零售]")
     project.build()

@@ -92,8 +92,8 @@ def test_an_unknown_author_id_is_reported(project: Project) -> None:
 
 
 def test_an_unknown_setting_suggests_the_right_one(project: Project) -> None:
-    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\nper_pgae: 5\n")
-    assert project.errors() == ["content/site.yaml:3: unknown setting 'per_pgae'; did you mean 'per_page'?"]
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npaginaton: 5\n")
+    assert project.errors() == ["content/site.yaml:3: unknown setting 'paginaton'; did you mean 'pagination'?"]
 
 
 def test_a_template_syntax_error_names_the_template_and_line(project: Project) -> None:

@@ -79,3 +79,22 @@ def test_first_paragraph_and_counts_skip_figures_and_footnote_marks() -> None:
 def test_straight_quotes_become_chinese_quotes_but_not_in_code() -> None:
     html = convert('他说"够用就好"。`a "b"`', "", 1).html
     assert "他说“够用就好”。" in html and '<code>a "b"</code>' in html
+
+
+def test_the_fast_inline_stage_gives_exactly_the_stock_output() -> None:
+    import markdown
+
+    from tide import fastinline
+
+    samples = [
+        "a *b* _c_ **d** __e__ ***f*** `g` \\* [h](i) ![j](k) <http://x.y> <a@b.c> &amp; <b>x</b>  \nnext [^1]\n\n[^1]: n",
+        "中文*强调*和_下划线_，**粗**体，[链接][ref] ![图][ref]\n\n[ref]: /a.png",
+        "`code with [link](x) and *stars*` and \\[escaped\\] &copy; <span>*in html*</span>",
+        "> 引用 *强调*\n>\n> - 列表 [x](y)\n\n| a | *b* |\n|---|---|\n| `c` | [d](e) |",
+    ]
+    exts = ["tables", "footnotes", "fenced_code", "attr_list"]
+    stock, fast = markdown.Markdown(extensions=exts), markdown.Markdown(extensions=exts)
+    fastinline.install(fast)
+    for text in samples:
+        stock.reset(), fast.reset()
+        assert fast.convert(text) == stock.convert(text)

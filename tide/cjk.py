@@ -10,7 +10,7 @@ from pypinyin import Style, lazy_pinyin
 
 # Han ideographs (with extensions), CJK punctuation is not counted: readers skim it.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\u3040-\u30ff\uac00-\ud7af"
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.\-][A-Za-z0-9\u00c0-\u024f]+)*")
 _SENTENCE_END = "。！？!?；;…"
 _CLOSERS = "”’」』）)》】\"'"
@@ -19,9 +19,8 @@ _WORD_CHAR = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
 
 def count_words(text: str) -> tuple[int, int]:
     """Return (CJK characters, Latin words): Chinese readers read the two at different speeds."""
-    cjk = len(_CJK_CHAR.findall(text))
-    latin = len(_LATIN_WORD.findall(_CJK_CHAR.sub(" ", text)))
-    return cjk, latin
+    cjk = sum(map(len, _CJK_RUN.findall(text)))  # runs, not characters: far fewer objects to build
+    return cjk, len(_LATIN_WORD.findall(text))
 
 
 def reading_minutes(cjk: int, latin: int, cjk_per_minute: int, words_per_minute: int) -> int:
@@ -99,17 +98,15 @@ def curl_quotes(segments: list[str]) -> list[str]:
     >>> curl_quotes(['做"东方的', '星巴克"。'])
     ['做“东方的', '星巴克”。']
     """
-    if sum(s.count('"') for s in segments) % 2:
+    total = sum(s.count('"') for s in segments)
+    if total == 0 or total % 2:
         return segments
     opening = True
     out = []
     for segment in segments:
-        chars = []
-        for ch in segment:
-            if ch == '"':
-                chars.append("“" if opening else "”")
-                opening = not opening
-            else:
-                chars.append(ch)
-        out.append("".join(chars))
+        pieces = segment.split('"')
+        for i in range(1, len(pieces)):
+            pieces[i] = ("“" if opening else "”") + pieces[i]
+            opening = not opening
+        out.append("".join(pieces))
     return out

@@ -19,8 +19,14 @@ DEFAULTS: dict[str, Any] = {
     "base_url": "http://127.0.0.1:8000/",
     "language": "zh-CN",
     "timezone": "Asia/Shanghai",
-    "per_page": 10,
-    "permalinks": {"article": "/articles/{slug}/", "page": "/{slug}/"},
+    "pagination": 10,
+    "permalinks": {
+        "article": "/articles/{slug}/",
+        "page": "/{slug}/",
+        "tag": "/tags/{slug}/",
+        "category": "/categories/{slug}/",
+        "author": "/authors/{slug}/",
+    },
     "nav": [],
     "reading": {"cjk_per_minute": 400, "words_per_minute": 200},
     "summary_length": 120,
@@ -28,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "related_count": 3,
     "toc_min_headings": 3,
     "taxonomy_slugs": {},
+    "promos": [],  # joined with data/promos.yaml
 }
 PERMALINK_TOKENS = {"slug", "year", "month", "day"}
 
@@ -71,6 +78,7 @@ class SiteConfig:
     related_count: int
     toc_min_headings: int
     taxonomy_slugs: dict[str, str]
+    promos: list[Any]
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,17 +105,18 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
 
     for key in ("title", "description", "language"):
         check(key, isinstance(merged[key], str), f"'{key}' must be text")
-    for key in ("per_page", "summary_length", "feed_size", "related_count", "toc_min_headings"):
+    for key in ("pagination", "summary_length", "feed_size", "related_count", "toc_min_headings"):
         check(key, isinstance(merged[key], int) and merged[key] > 0, f"'{key}' must be a positive whole number")
     check("base_url", _is_absolute_url(merged["base_url"]), "'base_url' must be an absolute http(s) URL")
     check("timezone", _zone(merged["timezone"]) is not None, f"unknown timezone '{merged['timezone']}' (e.g. Asia/Shanghai)")
     check("nav", _is_nav(merged["nav"]), "'nav' must be a list of {title, url} entries")
+    check("promos", isinstance(merged["promos"], list), "'promos' must be a list of {title, text, url, start, end}")
     check("taxonomy_slugs", _is_str_map(merged["taxonomy_slugs"]), "'taxonomy_slugs' must map a tag or category to a slug")
     reading = {**DEFAULTS["reading"], **(merged["reading"] if isinstance(merged["reading"], dict) else {})}
     check("reading", all(isinstance(v, int) and v > 0 for v in reading.values()), "'reading' speeds must be positive whole numbers")
     permalinks = {**DEFAULTS["permalinks"], **(merged["permalinks"] if isinstance(merged["permalinks"], dict) else {})}
     for kind, pattern in permalinks.items():
-        problem = _permalink_problem(pattern)
+        problem = _permalink_problem(pattern, dated=kind in ("article", "page"))
         check("permalinks", problem is None, f"permalink for '{kind}': {problem}")
 
     base = merged["base_url"] if merged["base_url"].endswith("/") else merged["base_url"] + "/"
@@ -117,8 +126,8 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         base_url=base,
         language=merged["language"],
         timezone=_zone(merged["timezone"]) or ZoneInfo(DEFAULTS["timezone"]),
-        per_page=merged["per_page"],
-        permalinks=permalinks if all(_permalink_problem(p) is None for p in permalinks.values()) else DEFAULTS["permalinks"],
+        per_page=merged["pagination"],
+        permalinks=permalinks if not any(_permalink_problem(p, k in ("article", "page")) for k, p in permalinks.items()) else DEFAULTS["permalinks"],
         nav=merged["nav"],
         cjk_per_minute=reading["cjk_per_minute"] if isinstance(reading["cjk_per_minute"], int) else 400,
         words_per_minute=reading["words_per_minute"] if isinstance(reading["words_per_minute"], int) else 200,
@@ -127,6 +136,7 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         related_count=merged["related_count"],
         toc_min_headings=merged["toc_min_headings"],
         taxonomy_slugs=merged["taxonomy_slugs"],
+        promos=merged["promos"] if isinstance(merged["promos"], list) else [],
         data=load_data(paths.content / "data", errors),
     )
 
@@ -179,11 +189,12 @@ def _is_str_map(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
-def _permalink_problem(pattern: Any) -> str | None:
+def _permalink_problem(pattern: Any, dated: bool) -> str | None:
     if not isinstance(pattern, str) or not pattern.startswith("/") or not pattern.endswith("/"):
         return "must be text that starts and ends with '/'"
     tokens = set(re.findall(r"{(\w+)}", pattern))
     if "slug" not in tokens:
         return "must contain {slug}"
-    unknown = tokens - PERMALINK_TOKENS
-    return f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{slug}}, {{year}}, {{month}}, {{day}}" if unknown else None
+    allowed = PERMALINK_TOKENS if dated else {"slug"}
+    unknown = tokens - allowed
+    return f"unknown placeholder {{{sorted(unknown)[0]}}}; use {', '.join('{' + t + '}' for t in sorted(allowed))}" if unknown else None

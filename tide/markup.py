@@ -16,10 +16,10 @@ import markdown
 from markdown.extensions import Extension
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.footnotes import FootnoteExtension
-from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
+from . import fastinline
 from .cjk import count_words, curl_quotes, heading_id
 from .content import resolve_ref
 
@@ -65,6 +65,8 @@ class Converter:
         self._links: list[tuple[str, str, str | None]] = []
         self._source_dir = ""
         self._stats: tuple[str, int, int] = ("", 0, 0)
+        self._headings: list[Heading] = []
+        self._has_quotes = False
         self.md = markdown.Markdown(
             extensions=[
                 "tables",
@@ -73,21 +75,21 @@ class Converter:
                 "attr_list",
                 "sane_lists",
                 CodeHiliteExtension(css_class=CODE_CSS_CLASS, guess_lang=False),
-                TocExtension(slugify=heading_id, toc_depth="2-3"),
                 _TideExtension(self),
             ],
             output_format="html",
         )
+        fastinline.install(self.md)
 
     def convert(self, body: str, source_dir: str, body_line: int) -> Rendered:
         """Convert one body written in ``source_dir`` (a folder inside content/)."""
-        self._links, self._source_dir = [], source_dir
+        self._links, self._source_dir, self._has_quotes = [], source_dir, '"' in body
         self.md.reset()
         html = self.md.convert(body)
         first, cjk, latin = self._stats
         return Rendered(
             html=html,
-            headings=tuple(_flatten(getattr(self.md, "toc_tokens", []))),
+            headings=tuple(h for h in self._headings if h.level in (2, 3)),
             links=tuple(_locate(self._links, body, body_line)),
             first_paragraph=first,
             cjk_chars=cjk,
@@ -127,7 +129,8 @@ class _TideExtension(Extension):
         md.treeprocessors.register(_PullQuotes(md), "tide-pullquotes", 6.9)
         md.treeprocessors.register(_ScrollTables(md), "tide-tables", 6.8)
         md.treeprocessors.register(_SourceLinks(md, self.converter), "tide-links", 6.7)
-        md.treeprocessors.register(_Quotes(md), "tide-quotes", 6.6)
+        md.treeprocessors.register(_Quotes(md, self.converter), "tide-quotes", 6.6)
+        md.treeprocessors.register(_HeadingIds(md, self.converter), "tide-heading-ids", 5)
         md.treeprocessors.register(_Stats(md, self.converter), "tide-stats", -1)
 
 
@@ -189,7 +192,13 @@ class _Quotes(Treeprocessor):
     BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "figcaption", "dt", "dd"}
     VERBATIM = {"code", "pre", "kbd", "samp", "script", "style"}
 
+    def __init__(self, md: markdown.Markdown, converter: Converter) -> None:
+        super().__init__(md)
+        self.converter = converter
+
     def run(self, root: etree.Element) -> None:
+        if not self.converter._has_quotes:  # most bodies use “ ” already: skip the walk
+            return
         for block in root.iter():
             if block.tag in self.BLOCKS:
                 slots = self._slots(block)
@@ -204,6 +213,39 @@ class _Quotes(Treeprocessor):
                 found += self._slots(child)
             found.append((child, "tail"))
         return found
+
+
+class _HeadingIds(Treeprocessor):
+    """Every heading gets a readable id, unique in the page; an id the writer set is kept."""
+
+    HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+    def __init__(self, md: markdown.Markdown, converter: Converter) -> None:
+        super().__init__(md)
+        self.converter = converter
+
+    def run(self, root: etree.Element) -> None:
+        used = {el.get("id") for el in root.iter() if el.get("id")}
+        headings = []
+        for el in root.iter():
+            level = self.HEADINGS.get(el.tag) if isinstance(el.tag, str) else None
+            if level is None:
+                continue
+            text = _STASH.sub("", "".join(el.itertext())).strip()
+            if not el.get("id"):
+                el.set("id", _unique(heading_id(text), used))
+            headings.append(Heading(level, el.get("id") or "", text))
+        self.converter._headings = headings
+
+
+def _unique(candidate: str, used: set[str | None]) -> str:
+    """``背景``, then ``背景_1``, ``背景_2``: the scheme Python-Markdown's toc uses, kept for old links."""
+    found, n = candidate, 0
+    while found in used:
+        n += 1
+        found = f"{candidate}_{n}"
+    used.add(found)
+    return found
 
 
 class _SourceLinks(Treeprocessor):
@@ -228,8 +270,11 @@ class _Stats(Treeprocessor):
         self.converter = converter
 
     def run(self, root: etree.Element) -> None:
-        first = next((_text(p) for p in root if p.tag == "p" and _text(p)), "")
-        cjk, latin = count_words(_text(root))
+        first = next((text for p in root if p.tag == "p" and (text := _text(p))), "")
+        cjk, latin = count_words("".join(root.itertext()))
+        for mark in root.iter("sup"):  # footnote numbers are not words
+            marks = count_words("".join(mark.itertext()))
+            cjk, latin = cjk - marks[0], latin - marks[1]
         self.converter._stats = (first, cjk, latin)
 
 
@@ -246,14 +291,6 @@ def _text(el: etree.Element) -> str:
 
     walk(el)
     return _STASH.sub("", "".join(parts)).strip()
-
-
-def _flatten(tokens: list[dict]) -> list[Heading]:  # type: ignore[type-arg]
-    out: list[Heading] = []
-    for t in tokens:
-        out.append(Heading(int(t["level"]), str(t["id"]), str(t["name"])))
-        out += _flatten(t.get("children", []))
-    return out
 
 
 def _locate(links: list[tuple[str, str, str | None]], body: str, body_line: int) -> list[SourceLink]:

@@ -220,13 +220,13 @@ def _link_neighbours(articles: list[Entry]) -> None:
 
 def _terms(articles: list[Entry], kind: str, config: SiteConfig) -> list[Term]:
     terms: dict[str, Term] = {}
-    prefix = "/tags/" if kind == "tag" else "/categories/"
+    pattern = config.permalinks[kind]
     for article in articles:
         names = article.doc.tags if kind == "tag" else (article.doc.category,) if article.doc.category else ()
         for name in names:
             if name not in terms:
                 slug = config.taxonomy_slugs.get(name) or slugify(name) or "term"
-                terms[name] = Term(kind, name, slug, f"{prefix}{slug}/")
+                terms[name] = Term(kind, name, slug, pattern.format(slug=slug))
             terms[name].articles.append(article)
             if kind == "tag":
                 article.tags.append(terms[name])
@@ -264,21 +264,22 @@ def _authors(articles: list[Entry], config: SiteConfig, content: Path, errors: E
                 errors.add(content / article.doc.rel, article.doc.lines.get("authors", 1), f"unknown author id '{ref}'; add it to data/authors.yaml or write the name")
                 continue
             if ref not in authors:
-                authors[ref] = _author(ref, known.get(ref), content, data_file, errors)
+                authors[ref] = _author(ref, known.get(ref), config.permalinks["author"], content, data_file, errors)
             authors[ref].articles.append(article)
             article.authors.append(authors[ref])
     return sorted(authors.values(), key=lambda a: a.url)
 
 
-def _author(ref: str, info: dict[str, Any] | None, content: Path, data_file: Path, errors: ErrorList) -> Author:
+def _author(ref: str, info: dict[str, Any] | None, pattern: str, content: Path, data_file: Path, errors: ErrorList) -> Author:
     if info is None:
-        return Author(slugify(ref) or "author", ref, "", None, f"/authors/{slugify(ref) or 'author'}/")
+        slug = slugify(ref) or "author"
+        return Author(slug, ref, "", None, pattern.format(slug=slug))
     avatar = info.get("avatar")
     avatar_path = resolve_ref(str(avatar), "data") if avatar else None
     if avatar and (avatar_path is None or not (content / avatar_path).is_file()):
         errors.add(data_file, 1, f"avatar '{avatar}' of author '{ref}' does not exist")
         avatar_path = None
-    return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, f"/authors/{ref}/")
+    return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, pattern.format(slug=ref))
 
 
 def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> list[dict[str, Any]]:
@@ -288,6 +289,7 @@ def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList)
     if not isinstance(raw, list):
         errors.add(path, 1, "promos must be a list of {title, text, url, start, end}")
         return []
+    raw = config.promos + raw
     active = []
     for i, promo in enumerate(raw, start=1):
         if not isinstance(promo, dict) or not isinstance(promo.get("title"), str):
