@@ -38,8 +38,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="build.py", description="Build the site from content/ and templates/ into site/.")
     p.add_argument("--root", type=Path, default=HERE, help="project folder holding content/ and templates/ (default: beside build.py)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
-    p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None)
-    sub = p.add_subparsers(title="commands", metavar="{build,serve,new}")
+    p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None, no_cache=False, jobs=None)
+    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,clean}")
 
     b = sub.add_parser("build", help="build the site into site/ (the default command)")
     _build_options(b)
@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--category", help="the one category")
     n.add_argument("--tags", help="comma-separated tags, e.g. 小米,京东")
     n.set_defaults(run=run_new)
+
+    c = sub.add_parser("clean", help="remove site/, the preview folder and the build cache")
+    c.set_defaults(run=run_clean)
     return p
 
 
@@ -68,6 +71,8 @@ def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="override base_url from content/site.yaml")
     p.add_argument("--output", type=Path, help="output folder (default site/)")
     p.add_argument("--now", type=_moment, help="pretend it is this moment (YYYY-MM-DD HH:MM); makes builds repeatable")
+    p.add_argument("--no-cache", action="store_true", help="build everything from scratch without reading .cache/")
+    p.add_argument("--jobs", type=int, help="processes to use (default: one per core)")
 
 
 def _moment(text: str) -> datetime:
@@ -85,9 +90,24 @@ def _paths(args: argparse.Namespace, default_output: str) -> Paths:
 def run_build(args: argparse.Namespace) -> int:
     from tide.pipeline import BuildOptions, build
 
-    result = build(_paths(args, "site"), BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url))
+    options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
+    result = build(_paths(args, "site"), options)
     took = sum(result.timings.values())
-    print(f"built {result.pages} pages, {result.files} files into {result.output} in {took:.2f} s")
+    print(
+        f"built {result.pages} pages into {result.output} in {took:.2f} s: "
+        f"{result.compiled} sources converted, {result.rendered} pages drawn, "
+        f"{len(result.written)} files written, {len(result.deleted)} removed"
+    )
+    return 0
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    import shutil
+
+    root = args.root.resolve()
+    for name in ("site", ".preview", ".cache"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    print("removed site/, .preview/ and .cache/")
     return 0
 
 

@@ -79,11 +79,16 @@ def resolve_ref(ref: str, from_dir: str) -> str | None:
 
 def load_document(path: Path, content: Path, tz: ZoneInfo, errors: ErrorList) -> Document | None:
     """Read one source file; report every problem in it and return None if it cannot be used."""
+    return parse_document(path.read_bytes(), path, content, tz, errors)
+
+
+def parse_document(raw: bytes, path: Path, content: Path, tz: ZoneInfo, errors: ErrorList) -> Document | None:
+    """Check the bytes of one source file (read by the caller, who may also hash them)."""
     rel = path.relative_to(content).as_posix()
     try:
-        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
-        errors.add(path, text_line_of_byte(path.read_bytes(), exc.start), "not UTF-8 text; save the file as UTF-8")
+        errors.add(path, text_line_of_byte(raw, exc.start), "not UTF-8 text; save the file as UTF-8")
         return None
     split = split_front_matter(text)
     if isinstance(split, str):

@@ -1,58 +1,91 @@
-"""The only code that touches the output folder: build beside it, then swap it in whole."""
+"""The only code that touches the output folder.
+
+Nothing becomes visible until ``commit``: a first build is written into a folder beside the
+output and swapped in whole; a later build writes each changed file under a temporary name
+and renames them all at the end. A build that fails before ``commit`` leaves the previous
+site exactly as it was.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from types import TracebackType
 
 from .errors import BuildError, BuildFailed
 
+TEMP_SUFFIX = ".tide-new"
 
-class Staging:
-    """A fresh folder next to the output; ``commit`` swaps it in, anything else removes it.
 
-    A failed build therefore leaves the previous site exactly as it was.
-    """
-
-    def __init__(self, output: Path, sources: list[Path]) -> None:
+class Writer:
+    def __init__(self, output: Path, sources: list[Path], fresh: bool) -> None:
         """``sources``: folders the output may neither be, hold, nor sit inside."""
         output = output.resolve()
         for keep in (k.resolve() for k in sources):
             if output == keep or output in keep.parents or keep in output.parents:
                 raise BuildFailed([BuildError(str(output), 0, f"refusing to build here: the output folder would replace or sit inside {keep}")])
         self.output = output
-        self.dir = output.with_name(f".{output.name}.building")
-        self.count = 0
+        self.fresh = fresh or not output.is_dir()
+        self.dir = output.with_name(f".{output.name}.building") if self.fresh else output
+        self.written: list[str] = []
+        self.deleted: list[str] = []
 
-    def __enter__(self) -> Staging:
-        _remove(self.dir)
-        self.dir.mkdir(parents=True)
+    def __enter__(self) -> Writer:
+        if self.fresh:
+            _remove(self.dir)
+            self.dir.mkdir(parents=True)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        _remove(self.dir)  # after a commit it is gone already
+        self.abort()  # after a commit there is nothing left to abort
+
+    def exists(self, rel: str) -> bool:
+        return not self.fresh and (self.output / rel).is_file()
 
     def write(self, rel: str, data: bytes) -> None:
-        target = self.dir / rel
+        target = self._target(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        self.count += 1
+        self.written.append(rel)
 
     def copy(self, source: Path, rel: str) -> None:
-        target = self.dir / rel
+        target = self._target(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)  # bytes only: no timestamps carried into the output
-        self.count += 1
+        self.written.append(rel)
+
+    def delete(self, rel: str) -> None:
+        if not self.fresh:
+            self.deleted.append(rel)
+
+    def _target(self, rel: str) -> Path:
+        return self.dir / rel if self.fresh else self.dir / (rel + TEMP_SUFFIX)
 
     def commit(self) -> None:
-        """Put the new site in place of the old one."""
-        old = self.output.with_name(f".{self.output.name}.old")
-        _remove(old)
-        if self.output.exists():
-            self.output.rename(old)
-        self.dir.rename(self.output)
-        _remove(old)
+        """Make everything written visible at once."""
+        if self.fresh:
+            old = self.output.with_name(f".{self.output.name}.old")
+            _remove(old)
+            if self.output.exists():
+                self.output.rename(old)
+            self.dir.rename(self.output)
+            _remove(old)
+        else:
+            for rel in self.written:
+                os.replace(self.output / (rel + TEMP_SUFFIX), self.output / rel)
+            for rel in self.deleted:
+                _remove(self.output / rel)
+                _prune_empty(self.output / rel, self.output)
+        self.written, self.deleted, self.fresh = [], [], False
+
+    def abort(self) -> None:
+        if self.fresh:
+            _remove(self.dir)
+        else:
+            for rel in self.written:
+                _remove(self.output / (rel + TEMP_SUFFIX))
+        self.written = []
 
 
 def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:
@@ -65,6 +98,13 @@ def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
             found[f"{url_prefix}{rel.as_posix()}"] = path
     return found
+
+
+def _prune_empty(path: Path, stop: Path) -> None:
+    for parent in path.parents:
+        if parent == stop or not parent.is_dir() or any(parent.iterdir()):
+            return
+        parent.rmdir()
 
 
 def _remove(path: Path) -> None:

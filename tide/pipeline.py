@@ -1,22 +1,32 @@
-"""build(paths, options) -> BuildResult: load everything, check everything, then render and swap."""
+"""build(paths, options) -> BuildResult: load and check everything, then draw only what changed.
+
+The Builder keeps its cache between builds, so the preview server reuses one and each edit
+costs what it touches. A first build (or ``--no-cache``) draws every page.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 
+from .compile import compile_many
 from .config import Paths, SiteConfig, load_config
-from .content import Document, find_sources, load_document
-from .errors import ErrorList
-from .markup import Converter, Rendered, code_stylesheet
-from .output import Staging, files_under
+from .content import find_sources
+from .deps import Signatures, TemplateDigests, annotate, h
+from .errors import BuildError, BuildFailed, ErrorList
+from .markup import code_stylesheet
+from .output import Writer, files_under
 from .routes import Route, check_collisions, plan
-from .site import Selection, Site, build_site, site_settings
+from .site import Selection, Site, SiteView, build_site
+from .store import Cache, OutputRecord, digest
 from .templates import TemplateProblem, Templates
 
 CODE_CSS = "static/code.css"
+PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,80 +35,230 @@ class BuildOptions:
     future: bool = False
     now: datetime | None = None  # pins the clock (future articles, promo dates)
     base_url: str | None = None
+    use_cache: bool = True
+    jobs: int | None = None  # processes; default: every core
 
 
 @dataclass(slots=True)
 class BuildResult:
     output: Path
-    pages: int
-    files: int
+    pages: int  # outputs the site has
+    written: list[str] = field(default_factory=list)  # files written (changed bytes only)
+    deleted: list[str] = field(default_factory=list)
+    compiled: int = 0  # sources converted (not taken from the cache)
+    rendered: int = 0  # pages drawn (not skipped by their signature)
     timings: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
-class Loaded:
-    """Everything known before the first byte is written."""
-
-    config: SiteConfig
-    site: Site
-    routes: list[Route]
-    files: dict[str, Path]
-
-
 def build(paths: Paths, options: BuildOptions) -> BuildResult:
-    """Build the whole site into ``paths.output``; raise BuildFailed listing every problem."""
-    timings: dict[str, float] = {}
-    errors = ErrorList(paths.root)
-    loaded = load(paths, options, errors, timings)
-    errors.raise_if_any()
-    started = time.perf_counter()
-    templates = Templates(paths.templates, loaded.config, {"site": site_settings(loaded.site), "data": loaded.config.data})
-    with Staging(paths.output, sources=[paths.content, paths.templates]) as staging:
-        _render_all(templates, loaded.routes, staging, errors)
-        errors.raise_if_any()
-        for rel, source in loaded.files.items():
-            staging.copy(source, rel)
-        staging.write(CODE_CSS, code_stylesheet().encode())
-        staging.commit()
-    timings["render+write"] = time.perf_counter() - started
-    return BuildResult(paths.output, len(loaded.routes), staging.count, timings)
+    """Build the site into ``paths.output``; raise BuildFailed listing every problem."""
+    return Builder(paths, options).build()
 
 
-def load(paths: Paths, options: BuildOptions, errors: ErrorList, timings: dict[str, float]) -> Loaded:
-    """Read, convert and link every source; report problems to ``errors`` without writing."""
-    started = time.perf_counter()
-    config = load_config(paths, errors, options.base_url)
-    selection = Selection(options.now or datetime.now(config.timezone), options.drafts, options.future)
-    sources = find_sources(paths.content)
-    docs = [d for d in (load_document(p, paths.content, config.timezone, errors) for p in sources) if d]
-    timings["load"] = time.perf_counter() - started
-    rendered = convert_all([d for d in docs if selection.includes(d)])
-    timings["markdown"] = time.perf_counter() - started - timings["load"]
-    source_rels = {p.relative_to(paths.content).as_posix() for p in sources}
-    site = build_site(config, docs, rendered, source_rels, paths.content, selection, errors)
-    routes = plan(site)
-    files = {**files_under(paths.static, "static/"), **files_under(paths.content / "media", "media/")}
-    claims = {rel: ("templates/static/" if rel.startswith("static/") else "content/") + rel for rel in files}
-    claims[CODE_CSS] = "the code stylesheet"
-    check_collisions(routes, claims, errors)
-    return Loaded(config, site, routes, files)
+class Builder:
+    def __init__(self, paths: Paths, options: BuildOptions) -> None:
+        self.paths, self.options = paths, options
+        self.cache = Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
+        self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
+
+    def close(self) -> None:
+        self.cache.discard()
+
+    def build(self, now: datetime | None = None) -> BuildResult:
+        clock = _Clock()
+        errors = ErrorList(self.paths.root)
+        config = load_config(self.paths, errors, self.options.base_url)
+        selection = Selection(now or self.options.now or datetime.now(config.timezone), self.options.drafts, self.options.future)
+        compiled_count = self._compile(config, errors)
+        clock.lap("load")
+        site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, errors)
+        routes = plan(site)
+        files = {**files_under(self.paths.static, "static/"), **files_under(self.paths.content / "media", "media/")}
+        claims = {rel: ("templates/static/" if rel.startswith("static/") else "content/") + rel for rel in files}
+        claims[CODE_CSS] = "the code stylesheet"
+        check_collisions(routes, claims, errors)
+        clock.lap("site")
+        if errors:
+            self.cache.save(outputs_too=False)
+            errors.raise_if_any()
+        result = self._write(config, site, routes, files, errors, clock)
+        result.compiled = compiled_count
+        return result
+
+    def _templates_for(self, config: SiteConfig) -> Templates:
+        """One Jinja environment per settings: compiled templates survive between preview builds."""
+        key = repr(config)
+        if self._templates is None or self._templates[0] != key:
+            self._templates = (key, Templates(self.paths.templates, config, {}))
+        return self._templates[1]
+
+    def _compile(self, config: SiteConfig, errors: ErrorList) -> int:
+        """Bring the cache index up to date with content/; convert only what changed."""
+        index, content = self.cache.index, self.paths.content
+        tz = str(config.timezone)
+        if index and next(iter(index.values())).tz != tz:
+            index.clear()  # dates were read in another timezone
+        current: dict[str, Path] = {p.relative_to(content).as_posix(): p for p in find_sources(content)}
+        for gone in set(index) - set(current):
+            del index[gone]
+        stale = []
+        for rel, path in current.items():
+            record, st = index.get(rel), path.stat()
+            if record is None or record.mtime_ns != st.st_mtime_ns or record.size != st.st_size:
+                stale.append(path)
+        pending: list[tuple[str, str]] = []
+        for done in compile_many(stale, content, self.paths.root, tz, self.options.jobs):
+            done.record.tz = tz
+            index[done.rel] = done.record
+            if done.html:
+                pending.append((done.record.text_hash, done.html))
+            if len(pending) >= 256:
+                self.cache.bodies.put_many(pending)
+                pending = []
+        if pending:
+            self.cache.bodies.put_many(pending)
+        for rel in sorted(index):
+            for e in index[rel].errors:
+                errors.errors.append(e)
+        return len(stale)
+
+    def _compiled(self) -> dict[str, tuple]:  # type: ignore[type-arg]
+        return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}
+
+    def _write(self, config: SiteConfig, site: Site, routes: list[Route], files: dict[str, Path], errors: ErrorList, clock: _Clock) -> BuildResult:
+        annotate(site)
+        templates = self._templates_for(config)
+        templates.env.globals.update(site=SiteView(site), data=config.data)
+        base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
+        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates))
+        previous = self.cache.state.records
+        records: dict[str, OutputRecord] = {}
+        result = BuildResult(self.paths.output, len(routes))
+        with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not previous) as writer:
+            todo = []
+            for route in routes:
+                route_sig = signatures.route(route)
+                old = previous.get(route.file)
+                if old and old.signature == signatures.full(route_sig, old.globals) and writer.exists(route.file):
+                    records[route.file] = old
+                else:
+                    todo.append((route, route_sig))
+            clock.lap("plan")
+            for route, route_sig, html, read in _render(templates, site, todo, errors, self.options.jobs):
+                data = html.encode()
+                record = OutputRecord(signatures.full(route_sig, read), digest(data), tuple(sorted(read)))
+                old = previous.get(route.file)
+                if not (old and old.bytes_hash == record.bytes_hash and writer.exists(route.file)):
+                    writer.write(route.file, data)
+                records[route.file] = record
+            result.rendered = len(todo)
+            clock.lap("render")
+            for rel, source in files.items():
+                st = source.stat()
+                sig = h("file", st.st_size, st.st_mtime_ns)
+                old = previous.get(rel)
+                if not (old and old.signature == sig and writer.exists(rel)):
+                    writer.copy(source, rel)
+                records[rel] = OutputRecord(sig, "")
+            code = previous.get(CODE_CSS)
+            if not (code and code.signature == self.cache.engine and writer.exists(CODE_CSS)):
+                writer.write(CODE_CSS, code_stylesheet().encode())
+            records[CODE_CSS] = OutputRecord(self.cache.engine, "")
+            for rel in sorted(set(previous) - set(records)):
+                writer.delete(rel)
+            if errors:
+                self.cache.save(outputs_too=False)
+                errors.raise_if_any()
+            result.written, result.deleted = list(writer.written), list(writer.deleted)
+            writer.commit()
+        self.cache.state.records = records
+        self.cache.save(outputs_too=True)
+        clock.lap("write")
+        result.timings = clock.laps
+        return result
 
 
-def convert_all(docs: list[Document]) -> dict[str, Rendered]:
-    converter = Converter()
-    return {d.rel: converter.convert(d.body, d.source_dir, d.body_line) for d in docs}
-
-
-def _render_all(templates: Templates, routes: list[Route], staging: Staging, errors: ErrorList) -> None:
-    """Render every route; a broken template is reported once, not once per page."""
+def _render(templates: Templates, site: Site, todo: list[tuple[Route, str]], errors: ErrorList, jobs: int | None):  # type: ignore[no-untyped-def]
+    """Yield (route, signature, html, collections read) for each route; a broken template is reported once."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM:
+        yield from _render_parallel(templates, site, todo, errors, jobs)
+        return
     failed: set[str] = set()
-    for route in routes:
+    for route, route_sig in todo:
         if route.template in failed:
             continue
-        try:
-            html = templates.render(route.template, {**route.context, "path": route.path})
-        except TemplateProblem as problem:
+        drawn = _draw(templates, site, route)
+        if isinstance(drawn, BuildError):
             failed.add(route.template)
-            errors.add(problem.path, problem.line, problem.message)
+            errors.errors.append(drawn)
+        else:
+            yield route, route_sig, drawn[0], drawn[1]
+
+
+def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
+    site.tracker.current = read = set()
+    try:
+        html = templates.render(route.template, {**route.context, "path": route.path})
+    except TemplateProblem as problem:
+        return BuildError(ErrorList(templates.folder.parent).display(problem.path), problem.line, problem.message)
+    finally:
+        site.tracker.current = None
+    return html, read
+
+
+_FORKED: tuple[Templates, Site, list[tuple[Route, str]]] | None = None
+
+
+def _render_slice(bounds: tuple[int, int]) -> list[tuple[int, str, set[str]] | tuple[int, BuildError]]:
+    """In a forked worker: draw routes[start:stop] of the parent's list (inherited, not shipped)."""
+    assert _FORKED is not None
+    templates, site, todo = _FORKED
+    out: list[tuple[int, str, set[str]] | tuple[int, BuildError]] = []
+    failed: set[str] = set()
+    for i in range(*bounds):
+        route = todo[i][0]
+        if route.template in failed:
             continue
-        staging.write(route.file, html.encode())
+        drawn = _draw(templates, site, route)
+        if isinstance(drawn, BuildError):
+            failed.add(route.template)
+            out.append((i, drawn))
+        else:
+            out.append((i, drawn[0], drawn[1]))
+    return out
+
+
+def _render_parallel(templates: Templates, site: Site, todo: list[tuple[Route, str]], errors: ErrorList, jobs: int):  # type: ignore[no-untyped-def]
+    global _FORKED
+    _FORKED = (templates, site, todo)
+    size = max(50, len(todo) // (jobs * 6))
+    slices = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+    seen: set[BuildError] = set()
+    try:
+        with get_context("fork").Pool(jobs) as pool:
+            for batch in pool.imap(_render_slice, slices):
+                for item in batch:
+                    if isinstance(item[1], BuildError):
+                        if item[1] not in seen:
+                            seen.add(item[1])
+                            errors.errors.append(item[1])
+                        continue
+                    i, html, read = item  # type: ignore[misc]
+                    yield todo[i][0], todo[i][1], html, read
+    finally:
+        _FORKED = None
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
+
+
+__all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Builder", "build"]

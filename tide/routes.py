@@ -72,12 +72,12 @@ def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
     for kind, terms, index in (("tag", site.tags, "/tags/"), ("category", site.categories, "/categories/")):
         routes.append(Route(index, "terms.html", {"kind": kind, "terms": terms}, f"the {kind} index"))
         for term in terms:
-            for p in paginate(term.articles, c.per_page, term.url):
+            for p in paginate(term.members, c.per_page, term.url):
                 routes.append(Route(p.urls[p.number - 1], "term.html", {"term": term, "pager": p}, f"{kind} '{term.name}'"))
             if kind == "category":
-                routes.append(_feed(term.url + "feed.xml", f"{c.title} · {term.name}", term.articles[: c.feed_size], term.url))
+                routes.append(_feed(term.url + "feed.xml", f"{c.title} · {term.name}", term.members[: c.feed_size], term.url))
     for author in site.authors:
-        for p in paginate(author.articles, c.per_page, author.url):
+        for p in paginate(author.members, c.per_page, author.url):
             routes.append(Route(p.urls[p.number - 1], "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
     routes += [
         Route("/archive/", "archive.html", {"years": archive(site.articles, c.timezone)}, "the archive"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from .config import SiteConfig
 from .content import Document, parse_datetime, resolve_ref
 from .errors import ErrorList
 from .markup import LINK_SCHEME, Heading, Rendered
+from .store import BodyStore
 
 _PLACEHOLDER = re.compile(r'(href|src)="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
 _AUTHOR_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -34,6 +34,21 @@ class Selection:
         return self.future or doc.date is None or doc.date <= self.now
 
 
+class Tracker:
+    """Notes which site-wide collections a template reads while one output is drawn.
+
+    An output that reads ``site.articles`` must be redrawn when any article changes; one that
+    reads only its own page need not. ``deps`` turns these notes into signatures.
+    """
+
+    def __init__(self) -> None:
+        self.current: set[str] | None = None
+
+    def touch(self, key: str) -> None:
+        if self.current is not None:
+            self.current.add(key)
+
+
 @dataclass(eq=False, slots=True)
 class Author:
     id: str
@@ -41,7 +56,22 @@ class Author:
     bio: str
     avatar: str | None  # URL path
     url: str
-    articles: list[Entry] = field(default_factory=list)
+    tracker: Tracker
+    members: list[Entry] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"author:{self.id}"
+
+    @property
+    def articles(self) -> list[Entry]:
+        self.tracker.touch(self.key)
+        return self.members
+
+    @property
+    def count(self) -> int:
+        """How many articles, without making the page depend on which ones."""
+        return len(self.members)
 
 
 @dataclass(eq=False, slots=True)
@@ -52,7 +82,22 @@ class Term:
     name: str
     slug: str
     url: str
-    articles: list[Entry] = field(default_factory=list)
+    tracker: Tracker
+    members: list[Entry] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def articles(self) -> list[Entry]:
+        self.tracker.touch(self.key)
+        return self.members
+
+    @property
+    def count(self) -> int:
+        """How many articles, without making the page depend on which ones."""
+        return len(self.members)
 
 
 @dataclass(eq=False, slots=True)
@@ -61,7 +106,8 @@ class Entry:
 
     doc: Document
     url: str  # path under the site's base path, e.g. "/articles/xiaomi/"
-    body: str  # HTML with link placeholders
+    body_key: str  # where the HTML (with link placeholders) is in the body store
+    bodies: BodyStore
     summary: str
     reading_minutes: int
     headings: tuple[Heading, ...]
@@ -75,12 +121,19 @@ class Entry:
     newer: Entry | None = None
     related: list[Entry] = field(default_factory=list)
     links: Links | None = None
+    card: str = ""  # digests of what lists show and of the whole page (set by deps)
+    view: str = ""
 
     def __getattr__(self, name: str) -> Any:
         """Front-matter fields read straight through: page.title, page.date, page.meta ..."""
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.doc, name)
+
+    @property
+    def body(self) -> str:
+        """The converted body, read from the store only when a page needs it."""
+        return self.bodies.get(self.body_key)
 
     @property
     def content(self) -> str:
@@ -121,21 +174,28 @@ class Site:
     categories: list[Term]
     authors: list[Author]
     promos: list[dict[str, Any]]
+    tracker: Tracker
 
 
 def build_site(
     config: SiteConfig,
-    docs: list[Document],
-    rendered: dict[str, Rendered],
+    compiled: dict[str, tuple[Document, Rendered, str]],
     sources: set[str],
     content: Path,
     selection: Selection,
+    bodies: BodyStore,
     errors: ErrorList,
 ) -> Site:
-    """Link the published documents into one site; every problem found goes to ``errors``."""
+    """Link the published documents into one site; every problem found goes to ``errors``.
+
+    ``compiled`` maps a source path to its Document, its Markdown facts and its body's key.
+    """
+    docs = [doc for doc, _, _ in compiled.values()]
+    rendered = {rel: r for rel, (_, r, _) in compiled.items()}
     published = [d for d in docs if selection.includes(d)]
     links = Links(config.base_path, config.base_url)
-    entries = [_entry(d, rendered[d.rel], config, selection, links) for d in published]
+    tracker = Tracker()
+    entries = [_entry(d, rendered[d.rel], compiled[d.rel][2], bodies, config, selection, links) for d in published]
     by_rel = {e.doc.rel: e for e in entries}
     links.urls.update((rel, e.url) for rel, e in by_rel.items())
     held_back = {d.rel: d for d in docs if not selection.includes(d)}
@@ -144,11 +204,12 @@ def build_site(
     articles = sorted((e for e in entries if e.doc.kind == "article"), key=_newest_first)
     pages = sorted((e for e in entries if e.doc.kind == "page"), key=lambda e: e.doc.rel)
     _link_neighbours(articles)
-    tags = _terms(articles, "tag", config)
-    categories = _terms(articles, "category", config)
+    tags = _terms(articles, "tag", config, tracker)
+    categories = _terms(articles, "category", config, tracker)
     _link_related(articles, config.related_count)
-    authors = _authors(articles, config, content, errors)
-    return Site(config, selection.now, articles, pages, tags, categories, authors, _promos(config, selection.now, content, errors))
+    authors = _authors(articles, config, content, tracker, errors)
+    promos = _promos(config, selection.now, content, errors)
+    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker)
 
 
 def permalink(doc: Document, config: SiteConfig) -> str:
@@ -163,12 +224,13 @@ def url_of_file(rel: str) -> str:
     return "/" + rel
 
 
-def _entry(doc: Document, r: Rendered, config: SiteConfig, selection: Selection, links: Links) -> Entry:
+def _entry(doc: Document, r: Rendered, body_key: str, bodies: BodyStore, config: SiteConfig, selection: Selection, links: Links) -> Entry:
     unpublished = doc.draft or (doc.date is not None and doc.date > selection.now)
     return Entry(
         doc=doc,
         url=permalink(doc, config),
-        body=r.html,
+        body_key=body_key,
+        bodies=bodies,
         summary=doc.summary or summarize(r.first_paragraph, config.summary_length),
         reading_minutes=reading_minutes(r.cjk_chars, r.latin_words, config.cjk_per_minute, config.words_per_minute),
         headings=r.headings,
@@ -218,7 +280,7 @@ def _link_neighbours(articles: list[Entry]) -> None:
         newer.older, older.newer = older, newer
 
 
-def _terms(articles: list[Entry], kind: str, config: SiteConfig) -> list[Term]:
+def _terms(articles: list[Entry], kind: str, config: SiteConfig, tracker: Tracker) -> list[Term]:
     terms: dict[str, Term] = {}
     pattern = config.permalinks[kind]
     for article in articles:
@@ -226,32 +288,43 @@ def _terms(articles: list[Entry], kind: str, config: SiteConfig) -> list[Term]:
         for name in names:
             if name not in terms:
                 slug = config.taxonomy_slugs.get(name) or slugify(name) or "term"
-                terms[name] = Term(kind, name, slug, pattern.format(slug=slug))
-            terms[name].articles.append(article)
+                terms[name] = Term(kind, name, slug, pattern.format(slug=slug), tracker)
+            terms[name].members.append(article)
             if kind == "tag":
                 article.tags.append(terms[name])
             else:
                 article.category = terms[name]
-    return sorted(terms.values(), key=lambda t: (-len(t.articles), t.slug))
+    return sorted(terms.values(), key=lambda t: (-len(t.members), t.slug))
 
 
-def _link_related(articles: list[Entry], count: int) -> None:
-    """Related articles: most shared tags first, then the same category, then the newest."""
+def _link_related(articles: list[Entry], count: int, window: int = 12) -> None:
+    """Related articles: most shared tags first, then the same category, then nearest in time.
+
+    Only the ``window`` articles on either side in time within each tag are weighed, so the
+    cost stays flat when a tag holds thousands of articles.
+    """
     rank = {id(a): i for i, a in enumerate(articles)}
+    positions: dict[int, dict[int, int]] = {}  # term id -> article id -> index in the term's list
     for article in articles:
-        score: Counter[int] = Counter()
+        score: dict[int, int] = {}
         by_id: dict[int, Entry] = {}
-        groups = [(t.articles, 2) for t in article.tags] + ([(article.category.articles, 1)] if article.category else [])
-        for members, weight in groups:
-            for other in members:
+        groups = [(t, 2) for t in article.tags] + ([(article.category, 1)] if article.category else [])
+        for term, weight in groups:
+            members = term.members
+            where = positions.setdefault(id(term), {})
+            if not where:
+                where.update((id(a), i) for i, a in enumerate(members))
+            i = where[id(article)]
+            for other in members[max(0, i - window) : i + window + 1]:
                 if other is not article:
-                    score[id(other)] += weight
+                    score[id(other)] = score.get(id(other), 0) + weight
                     by_id[id(other)] = other
-        best = sorted(score, key=lambda k: (-score[k], rank[k]))[:count]
+        mine = rank[id(article)]
+        best = sorted(score, key=lambda k: (-score[k], abs(rank[k] - mine), rank[k]))[:count]
         article.related = [by_id[k] for k in best]
 
 
-def _authors(articles: list[Entry], config: SiteConfig, content: Path, errors: ErrorList) -> list[Author]:
+def _authors(articles: list[Entry], config: SiteConfig, content: Path, tracker: Tracker, errors: ErrorList) -> list[Author]:
     known = config.data.get("authors") or {}
     data_file = content / "data" / "authors.yaml"
     if not isinstance(known, dict) or not all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in known.values()):
@@ -264,22 +337,24 @@ def _authors(articles: list[Entry], config: SiteConfig, content: Path, errors: E
                 errors.add(content / article.doc.rel, article.doc.lines.get("authors", 1), f"unknown author id '{ref}'; add it to data/authors.yaml or write the name")
                 continue
             if ref not in authors:
-                authors[ref] = _author(ref, known.get(ref), config.permalinks["author"], content, data_file, errors)
-            authors[ref].articles.append(article)
+                authors[ref] = _author(ref, known.get(ref), config.permalinks["author"], tracker, content, data_file, errors)
+            authors[ref].members.append(article)
             article.authors.append(authors[ref])
     return sorted(authors.values(), key=lambda a: a.url)
 
 
-def _author(ref: str, info: dict[str, Any] | None, pattern: str, content: Path, data_file: Path, errors: ErrorList) -> Author:
+def _author(
+    ref: str, info: dict[str, Any] | None, pattern: str, tracker: Tracker, content: Path, data_file: Path, errors: ErrorList
+) -> Author:
     if info is None:
         slug = slugify(ref) or "author"
-        return Author(slug, ref, "", None, pattern.format(slug=slug))
+        return Author(slug, ref, "", None, pattern.format(slug=slug), tracker)
     avatar = info.get("avatar")
     avatar_path = resolve_ref(str(avatar), "data") if avatar else None
     if avatar and (avatar_path is None or not (content / avatar_path).is_file()):
         errors.add(data_file, 1, f"avatar '{avatar}' of author '{ref}' does not exist")
         avatar_path = None
-    return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, pattern.format(slug=ref))
+    return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, pattern.format(slug=ref), tracker)
 
 
 def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> list[dict[str, Any]]:
@@ -306,11 +381,22 @@ def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList)
     return active
 
 
-def site_settings(site: Site) -> dict[str, Any]:
-    """What templates see as ``site``: the settings plus the linked content."""
-    c = site.config
-    return {
-        "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
-        "language": c.language, "nav": c.nav, "now": site.now, "articles": site.articles, "pages": site.pages,
-        "tags": site.tags, "categories": site.categories, "authors": site.authors, "promos": site.promos,
-    }  # fmt: skip
+class SiteView:
+    """What templates see as ``site``: settings, plus collections whose reading is tracked."""
+
+    COLLECTIONS = ("articles", "pages", "tags", "categories", "authors", "promos")
+
+    def __init__(self, site: Site) -> None:
+        c = site.config
+        self._site = site
+        self.title, self.description, self.language, self.nav = c.title, c.description, c.language, c.nav
+        self.base_url, self.base_path = c.base_url, c.base_path
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.COLLECTIONS:
+            self._site.tracker.touch(f"site.{name}")
+            return getattr(self._site, name)
+        if name == "now":
+            self._site.tracker.touch("site.now")
+            return self._site.now
+        raise AttributeError(name)

@@ -1,0 +1,151 @@
+"""What each output is made of, as a signature: equal signatures mean the output cannot differ.
+
+A signature hashes the engine, the settings and data, the templates the output's template can
+load (found with ``jinja2.meta``), and every value handed to the template. Templates may also
+reach site-wide collections (``site.articles``, ``term.articles`` ...); the Tracker notes which
+ones an output read last time, and their digests join its signature. So an edit to one article
+redraws that article, its neighbours, and the lists, feeds and tag pages that show it; nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from .routes import Pager, Route
+from .site import Author, Entry, Site, Term
+
+
+def h(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def annotate(site: Site) -> None:
+    """Give every entry its two digests: what lists show of it, and its whole page."""
+    for e in site.articles + site.pages:
+        d = e.doc
+        e.card = h(
+            e.url, d.title, _t(d.date), _t(d.updated), e.summary, e.reading_minutes, e.cover, e.unpublished,
+            (e.category.name, e.category.url) if e.category else None,
+            [(t.name, t.url) for t in e.tags], [(a.name, a.url) for a in e.authors],
+        )  # fmt: skip
+    for e in site.articles + site.pages:
+        d = e.doc
+        e.view = h(
+            e.card, e.body_key, e.headings, e.show_toc, d.editor, d.reviewer, d.aliases, repr(sorted(d.meta.items())),
+            e.older.card if e.older else None, e.newer.card if e.newer else None, [r.card for r in e.related],
+            [(a.id, a.bio, a.avatar) for a in e.authors],
+        )  # fmt: skip
+
+
+class Signatures:
+    """Computes route signatures for one build."""
+
+    def __init__(self, site: Site, base: str, templates: TemplateDigests) -> None:
+        self.site, self.base, self.templates = site, base, templates
+        self._globals: dict[str, str] = {}
+
+    def route(self, route: Route) -> str:
+        """The signature of a route before site-wide reads are added."""
+        return h(self.base, self.templates.closure(route.template), route.path, value_digest(route.context))
+
+    def full(self, route_sig: str, globals_read: Iterable[str]) -> str:
+        return h(route_sig, [(g, self.global_digest(g)) for g in sorted(globals_read)])
+
+    def global_digest(self, key: str) -> str:
+        if key not in self._globals:
+            self._globals[key] = self._compute(key)
+        return self._globals[key]
+
+    def _compute(self, key: str) -> str:
+        s = self.site
+        if key.startswith("site."):
+            name = key[5:]
+            if name == "now":
+                return h(s.now.isoformat())
+            if name == "promos":
+                return h(repr(s.promos))
+            return h([value_digest(x) for x in getattr(s, name)])
+        kind, _, name = key.partition(":")
+        pool: list[Term] | list[Author] = s.authors if kind == "author" else s.tags if kind == "tag" else s.categories
+        for item in pool:
+            if item.key == key:
+                return h([e.card for e in item.members])
+        return h(None)  # the collection is gone: differs from any real one
+
+
+class TemplateDigests:
+    """For each template, a digest of its source and of every template it can load."""
+
+    def __init__(self, env: jinja2.Environment, folder: Path) -> None:
+        self.env, self.folder = env, folder
+        self._sources: dict[str, str] = {}
+        self._refs: dict[str, set[str] | None] = {}
+        self._closures: dict[str, str] = {}
+
+    def _load(self, name: str) -> None:
+        if name in self._sources:
+            return
+        path = self.folder / name
+        source = path.read_text(encoding="utf-8") if path.is_file() else ""
+        self._sources[name] = source
+        try:
+            found = set(meta.find_referenced_templates(self.env.parse(source)))
+            self._refs[name] = None if None in found else {str(f) for f in found}
+        except jinja2.TemplateSyntaxError:
+            self._refs[name] = set()  # rendering will report it
+
+    def closure(self, name: str) -> str:
+        """Digest of ``name`` and all it extends, includes or imports; any template if unknowable."""
+        if name not in self._closures:
+            seen: set[str] = set()
+            todo = [name]
+            everything = False
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                self._load(current)
+                refs = self._refs[current]
+                if refs is None:  # a template name computed at run time: depend on every template
+                    everything = True
+                    break
+                todo.extend(refs)
+            if everything:
+                seen = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file() and "static" not in p.parts}
+                for n in seen:
+                    self._load(n)
+            self._closures[name] = h(sorted((n, self._sources[n]) for n in seen))
+        return self._closures[name]
+
+
+def value_digest(value: Any) -> Any:
+    """A stable, cheap stand-in for a value handed to a template."""
+    if isinstance(value, Entry):
+        return value.view
+    if isinstance(value, Pager):
+        return ("pager", value.number, value.total, value.urls, [e.view for e in value.items])
+    if isinstance(value, Term):
+        return ("term", value.kind, value.name, value.slug, value.url, len(value.members))
+    if isinstance(value, Author):
+        return ("author", value.id, value.name, value.bio, value.avatar, value.url, len(value.members))
+    if isinstance(value, Route):
+        return ("route", value.path, _t(value.lastmod))
+    if isinstance(value, dict):
+        return sorted((k, value_digest(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [value_digest(v) for v in value]
+    if isinstance(value, datetime):
+        return _t(value)
+    return value
+
+
+def _t(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None

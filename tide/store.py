@@ -1,0 +1,161 @@
+"""The persistent build cache (``.cache/``): what each source compiled to, and each output's record.
+
+Compiled bodies live in SQLite, read one at a time when a page is drawn, so memory stays flat
+however large the site grows; everything else is one pickle. A cache written by another
+version of the engine, or one that cannot be read, is thrown away without a word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .content import Document
+from .errors import BuildError
+from .markup import Rendered
+
+CACHE_FORMAT = 1
+
+
+def engine_key() -> str:
+    """Everything that shapes output besides the content: our own code and our libraries' versions."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(CACHE_FORMAT).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.name.encode() + source.read_bytes())
+    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin"):
+        h.update(f"{package}={metadata.version(package)}".encode())
+    return h.hexdigest()
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """One compiled source file: its Document (without body) and its Markdown facts (without HTML)."""
+
+    mtime_ns: int
+    size: int
+    text_hash: str
+    doc: Document | None  # None when the file has errors
+    rendered: Rendered | None  # html is empty: the body is in the body store under text_hash
+    errors: tuple[BuildError, ...] = ()
+    tz: str = ""  # the timezone dates were read in
+
+
+@dataclass(slots=True)
+class OutputRecord:
+    """What one output file was made from last time, and the hash of its bytes."""
+
+    signature: str
+    bytes_hash: str
+    globals: tuple[str, ...] = ()  # site-wide collections the template read while drawing it
+
+
+@dataclass(slots=True)
+class OutputState:
+    output: str
+    records: dict[str, OutputRecord] = field(default_factory=dict)
+
+
+class BodyStore:
+    """Compiled HTML bodies by content hash, in SQLite; each process opens its own connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():  # a forked worker must not share the parent's
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=OFF")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+            self._pid = os.getpid()
+        return self._conn
+
+    def get(self, key: str) -> str:
+        row = self._db().execute("SELECT html FROM bodies WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(f"body {key} is missing from the cache")
+        return str(row[0])
+
+    def has(self, key: str) -> bool:
+        return self._db().execute("SELECT 1 FROM bodies WHERE key = ?", (key,)).fetchone() is not None
+
+    def put_many(self, items: list[tuple[str, str]]) -> None:
+        db = self._db()
+        db.execute("BEGIN")
+        db.executemany("INSERT OR REPLACE INTO bodies (key, html) VALUES (?, ?)", items)
+        db.execute("COMMIT")
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Drop bodies no source uses any more, so the cache does not grow without end."""
+        db = self._db()
+        stale = [k for (k,) in db.execute("SELECT key FROM bodies") if k not in keys]
+        if stale:
+            db.execute("BEGIN")
+            db.executemany("DELETE FROM bodies WHERE key = ?", [(k,) for k in stale])
+            db.execute("COMMIT")
+
+
+class Cache:
+    """The index of compiled sources plus the records of one output folder."""
+
+    def __init__(self, folder: Path | None, output: Path) -> None:
+        self.persistent = folder is not None
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="tide-nocache-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.engine = engine_key()
+        self.output = str(output)
+        self.index: dict[str, SourceRecord] = {}
+        self.state = OutputState(self.output)
+        self.bodies = BodyStore(self.folder / "bodies.sqlite")
+        if self.persistent:
+            self.index = self._read(self.folder / "index.pickle", {})
+            self.state = self._read(self._state_file(), OutputState(self.output))
+            if self.state.output != self.output:
+                self.state = OutputState(self.output)
+
+    def _state_file(self) -> Path:
+        return self.folder / f"outputs-{digest(self.output.encode())[:12]}.pickle"
+
+    def _read(self, path: Path, empty: Any) -> Any:
+        try:
+            with path.open("rb") as f:
+                stored = pickle.load(f)
+            return stored["value"] if stored.get("engine") == self.engine else empty
+        except Exception:  # noqa: BLE001  a missing, old or corrupt cache is simply rebuilt
+            return empty
+
+    def _write(self, path: Path, value: Any) -> None:
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump({"engine": self.engine, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    def save(self, outputs_too: bool) -> None:
+        """Keep what this build learnt; the output records only after a successful commit."""
+        if not self.persistent:
+            return
+        self._write(self.folder / "index.pickle", self.index)
+        if outputs_too:
+            self._write(self._state_file(), self.state)
+        self.bodies.keep_only({r.text_hash for r in self.index.values()})
+
+    def discard(self) -> None:
+        """Remove a throw-away cache (``--no-cache``)."""
+        if not self.persistent:
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
