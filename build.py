@@ -88,13 +88,20 @@ def _paths(args: argparse.Namespace, default_output: str) -> Paths:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from tide.pipeline import BuildOptions, build
+    from tide.config import BuildOptions
+    from tide.freshness import quick_check
 
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
-    result = build(_paths(args, "site"), options)
+    paths = _paths(args, "site")
+    if quick_check(paths, options):
+        print(f"{paths.output} is up to date: nothing changed")
+        return 0
+    from tide.pipeline import build
+
+    result = build(paths, options)
     took = sum(result.timings.values())
     print(
-        f"built {result.pages} pages into {result.output} in {took:.2f} s: "
+        f"built {result.pages} outputs into {result.output} in {took:.2f} s: "
         f"{result.compiled} sources converted, {result.rendered} pages drawn, "
         f"{len(result.written)} files written, {len(result.deleted)} removed"
     )

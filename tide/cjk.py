@@ -6,7 +6,6 @@ import math
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
 
 # Han ideographs (with extensions), CJK punctuation is not counted: readers skim it.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\u3040-\u30ff\uac00-\ud7af"
@@ -66,12 +65,24 @@ def _last_sentence_end(window: str) -> int:
     return 0
 
 
+SLUGS: dict[str, str] = {}  # text -> slug; kept in the build cache so pypinyin (0.4 s to load) is rarely needed
+
+
 def slugify(text: str, max_length: int = 60) -> str:
     """A readable ASCII slug: pinyin for Chinese, words kept for Latin text.
 
     >>> slugify("小米 SU7 上市")
     'xiao-mi-su7-shang-shi'
     """
+    key = f"{max_length}:{text}"
+    if key not in SLUGS:
+        SLUGS[key] = _slugify(text, max_length)
+    return SLUGS[key]
+
+
+def _slugify(text: str, max_length: int) -> str:
+    from pypinyin import Style, lazy_pinyin  # loads large dictionaries: only when a new name needs it
+
     parts = lazy_pinyin(text, style=Style.NORMAL)
     ascii_text = "-".join(unicodedata.normalize("NFKD", p).encode("ascii", "ignore").decode() for p in parts)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

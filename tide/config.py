@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,18 @@ class Paths:
     @property
     def static(self) -> Path:
         return self.root / "templates" / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """How one build runs, from the command line."""
+
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None  # pins the clock (future articles, promo dates)
+    base_url: str | None = None
+    use_cache: bool = True
+    jobs: int | None = None  # processes; default: every core
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .compile import compile_many
-from .config import Paths, SiteConfig, load_config
-from .content import find_sources
+from .config import BuildOptions, Paths, SiteConfig, load_config
+from .freshness import input_stamp, up_to_date
+from .content import find_sources, parse_datetime
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .markup import code_stylesheet
@@ -27,16 +28,6 @@ from .templates import TemplateProblem, Templates
 
 CODE_CSS = "static/code.css"
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    drafts: bool = False
-    future: bool = False
-    now: datetime | None = None  # pins the clock (future articles, promo dates)
-    base_url: str | None = None
-    use_cache: bool = True
-    jobs: int | None = None  # processes; default: every core
 
 
 @dataclass(slots=True)
@@ -66,9 +57,14 @@ class Builder:
 
     def build(self, now: datetime | None = None) -> BuildResult:
         clock = _Clock()
+        stamp = input_stamp(self.paths, self.cache.engine, self.options)
+        moment = now or self.options.now or datetime.now().astimezone()
+        if up_to_date(self.cache, self.paths, stamp, moment):
+            clock.lap("check")
+            return BuildResult(self.paths.output, len(self.cache.state.records), timings=clock.laps)
         errors = ErrorList(self.paths.root)
         config = load_config(self.paths, errors, self.options.base_url)
-        selection = Selection(now or self.options.now or datetime.now(config.timezone), self.options.drafts, self.options.future)
+        selection = Selection(moment, self.options.drafts, self.options.future)
         compiled_count = self._compile(config, errors)
         clock.lap("load")
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, errors)
@@ -82,6 +78,9 @@ class Builder:
             self.cache.save(outputs_too=False)
             errors.raise_if_any()
         result = self._write(config, site, routes, files, errors, clock)
+        self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
+        self.cache.state.stamp = stamp
+        self.cache.save(outputs_too=True)
         result.compiled = compiled_count
         return result
 
@@ -172,7 +171,6 @@ class Builder:
             result.written, result.deleted = list(writer.written), list(writer.deleted)
             writer.commit()
         self.cache.state.records = records
-        self.cache.save(outputs_too=True)
         clock.lap("write")
         result.timings = clock.laps
         return result
@@ -248,6 +246,18 @@ def _render_parallel(templates: Templates, site: Site, todo: list[tuple[Route, s
                     yield todo[i][0], todo[i][1], html, read
     finally:
         _FORKED = None
+
+
+def _next_change(records, site: Site, selection: Selection) -> datetime | None:  # type: ignore[no-untyped-def]
+    """The first moment after ``selection.now`` at which the clock alone changes the site."""
+    now = selection.now
+    moments = [r.doc.date for r in records if r.doc and r.doc.date and r.doc.date > now]
+    for promo in site.config.promos + (site.config.data.get("promos") or []):
+        for key in ("start", "end"):
+            when = parse_datetime(promo[key], site.config.timezone) if isinstance(promo, dict) and promo.get(key) else None
+            if isinstance(when, datetime) and when > now:
+                moments.append(when)
+    return min(moments) if moments else None
 
 
 class _Clock:

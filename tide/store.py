@@ -17,9 +17,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .content import Document
-from .errors import BuildError
-from .markup import Rendered
+from typing import TYPE_CHECKING
+
+from . import cjk
+
+if TYPE_CHECKING:  # the quick "nothing changed" check must not pay for Markdown and YAML imports
+    from .content import Document
+    from .errors import BuildError
+    from .markup import Rendered
 
 CACHE_FORMAT = 1
 
@@ -65,6 +70,8 @@ class OutputRecord:
 class OutputState:
     output: str
     records: dict[str, OutputRecord] = field(default_factory=dict)
+    stamp: str = ""  # every input file's size and time, with the options, at the last good build
+    next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
 
 
 class BodyStore:
@@ -118,14 +125,21 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.engine = engine_key()
         self.output = str(output)
-        self.index: dict[str, SourceRecord] = {}
+        self._index: dict[str, SourceRecord] | None = None if self.persistent else {}
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         if self.persistent:
-            self.index = self._read(self.folder / "index.pickle", {})
             self.state = self._read(self._state_file(), OutputState(self.output))
             if self.state.output != self.output:
                 self.state = OutputState(self.output)
+
+    @property
+    def index(self) -> dict[str, SourceRecord]:
+        """The compiled sources, read on first use: a build with nothing to do never needs them."""
+        if self._index is None:
+            self._index = self._read(self.folder / "index.pickle", {})
+            cjk.SLUGS.update(self._read(self.folder / "slugs.pickle", {}))
+        return self._index
 
     def _state_file(self) -> Path:
         return self.folder / f"outputs-{digest(self.output.encode())[:12]}.pickle"
@@ -148,10 +162,13 @@ class Cache:
         """Keep what this build learnt; the output records only after a successful commit."""
         if not self.persistent:
             return
-        self._write(self.folder / "index.pickle", self.index)
+        if self._index is not None:
+            self._write(self.folder / "index.pickle", self._index)
+            self._write(self.folder / "slugs.pickle", cjk.SLUGS)
         if outputs_too:
             self._write(self._state_file(), self.state)
-        self.bodies.keep_only({r.text_hash for r in self.index.values()})
+        if self._index is not None:
+            self.bodies.keep_only({r.text_hash for r in self._index.values()})
 
     def discard(self) -> None:
         """Remove a throw-away cache (``--no-cache``)."""
