@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from .content import parse_document
 from .errors import ErrorList
 from .markup import Converter
+from .freshness import RACY_NS
 from .store import SourceRecord, digest
 
 PARALLEL_FROM = 64  # below this many files, starting processes costs more than it saves
@@ -29,20 +31,26 @@ class Compiled:
     html: str
 
 
+def trusted_mtime(mtime_ns: int) -> int:
+    """A time to trust next build, or -1 when the file is so fresh that the next check must read it."""
+    return -1 if time.time_ns() - mtime_ns < RACY_NS else mtime_ns
+
+
 def compile_one(path: Path, content: Path, root: Path, tz_name: str) -> Compiled:
     """Read, check and convert one file; its problems travel inside the record."""
     global _converter
     stat = path.stat()
     raw = path.read_bytes()
+    mtime = trusted_mtime(stat.st_mtime_ns)
     errors = ErrorList(root)
     doc = parse_document(raw, path, content, ZoneInfo(tz_name), errors)
     text_hash = digest(raw)
     if doc is None:
-        return Compiled(path.relative_to(content).as_posix(), SourceRecord(stat.st_mtime_ns, stat.st_size, text_hash, None, None, tuple(errors.errors)), "")
+        return Compiled(path.relative_to(content).as_posix(), SourceRecord(mtime, stat.st_size, text_hash, None, None, tuple(errors.errors)), "")
     _converter = _converter or Converter()
     rendered = _converter.convert(doc.body, doc.source_dir, doc.body_line)
     record = SourceRecord(
-        stat.st_mtime_ns, stat.st_size, text_hash,
+        mtime, stat.st_size, text_hash,
         dataclasses.replace(doc, body=""), dataclasses.replace(rendered, html=""), tuple(errors.errors),
     )  # fmt: skip
     return Compiled(doc.rel, record, rendered.html)

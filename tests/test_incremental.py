@@ -1,0 +1,130 @@
+"""Incremental builds: after any sequence of edits, the output equals a clean build's, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import NOW, Project, tree_digest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tide.config import BuildOptions, Paths
+from tide.errors import BuildFailed
+from tide.pipeline import Builder, build
+
+TAGS = ["小米", "京东", "零售", "咖啡", "出海"]
+TITLES = ["渠道之变", "价格战", "门店的账本", "出海记", "第二曲线", "会员店"]
+MARKERS = {"article.html": "相关阅读", "base.html": "订阅 RSS", "partials/card.html": "分钟", "term.html": "共 "}  # visible text to change
+
+
+def write_article(project: Project, n: int, title: str, day: int, tags: list[str], draft: bool, body: str) -> None:
+    front = f"tags: [{', '.join(tags)}]\ncategory: {'深度' if n % 2 else '观察'}\nauthors: [林桥]" + ("\ndraft: true" if draft else "")
+    project.article(f"a{n}", title=title, date=f"2025-03-{day:02d} 10:00", front=front, body=body)
+
+
+edits = st.one_of(
+    st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TITLES), st.integers(1, 28),
+              st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(), st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
+    st.tuples(st.just("body"), st.integers(0, 5), st.sampled_from(["第二段。", "第二段改了。", "[上一篇](a0.md)"])),
+    st.tuples(st.just("delete"), st.integers(0, 5)),
+    st.tuples(st.just("rename"), st.integers(0, 5), st.integers(0, 5)),
+    st.tuples(st.just("template"), st.sampled_from(list(MARKERS)), st.text("abc改", min_size=1, max_size=3)),
+    st.tuples(st.just("css"), st.text("ab", min_size=1, max_size=3)),
+    st.tuples(st.just("promo"), st.sampled_from(["2025-01-01", "2025-12-01"])),
+)  # fmt: skip
+
+
+def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
+    kind = edit[0]
+    articles = project.root / "content/articles"
+    if kind == "write":
+        write_article(project, *edit[1:])
+    elif kind == "body" and (articles / f"a{edit[1]}.md").exists():
+        path = articles / f"a{edit[1]}.md"
+        head, _, _ = path.read_text().partition("\n---\n")
+        path.write_text(f"{head}\n---\n\n第一段。\n\n{edit[2]}\n")
+    elif kind == "delete":
+        (articles / f"a{edit[1]}.md").unlink(missing_ok=True)
+    elif kind == "rename" and (articles / f"a{edit[1]}.md").exists():
+        (articles / f"a{edit[1]}.md").rename(articles / f"a{edit[2]}.md")
+    elif kind == "template":
+        path = project.root / "templates" / edit[1]
+        marker = MARKERS[edit[1]]
+        path.write_text(path.read_text().replace(marker, marker + edit[2], 1))
+    elif kind == "css":
+        path = project.root / "templates/static/style.css"
+        path.write_text(path.read_text() + f"/* {edit[1]} */\n")
+    elif kind == "promo":
+        project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n")
+
+
+def clean_digest(project: Project, out: Path) -> dict[str, str] | None:
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        build(Paths(project.root, out), BuildOptions(now=NOW, use_cache=False))
+    except BuildFailed:
+        return None
+    return tree_digest(out)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(edits, min_size=1, max_size=6))
+def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factory, steps) -> None:  # type: ignore[no-untyped-def]
+    project = Project(tmp_path_factory.mktemp("inc") / "p")
+    for n in range(3):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))  # kept, like the live preview
+    preview.build()
+    for step in steps:
+        apply(project, step)
+        expected = clean_digest(project, project.root / "clean")
+        for builder in (preview, Builder(Paths(project.root, project.site), BuildOptions(now=NOW))):
+            try:
+                builder.build()
+            except BuildFailed:
+                assert expected is None, f"incremental build failed where a clean one passed after {step}"
+                continue
+            assert expected is not None, f"incremental build passed where a clean one failed after {step}"
+            assert tree_digest(project.site) == expected, f"after {step}"
+
+
+def test_a_second_build_writes_nothing(project: Project) -> None:
+    project.article("a", front="tags: [小米]")
+    project.article("b", front="tags: [小米]")
+    project.build()
+    again = project.build()
+    assert again.written == [] and again.deleted == [] and again.compiled == 0
+
+
+def test_one_article_edited_redraws_only_what_shows_it(project: Project) -> None:
+    for n, tag in enumerate(["小米", "小米", "京东"]):
+        project.article(f"a{n}", title=f"文章{n}", date=f"2025-03-0{n + 1} 10:00", front=f"tags: [{tag}]\ncategory: 深度")
+    project.write("content/pages/about.md", "---\ntitle: 关于\nslug: about\n---\n关于我们。\n")
+    project.build()
+    project.article("a2", title="文章2", date="2025-03-03 10:00", front="tags: [京东]\ncategory: 深度", body="新的第一段。\n")
+    result = project.build()
+    assert result.compiled == 1
+    assert "about/index.html" not in result.written  # a page that does not show the article
+    assert "tags/xiao-mi/index.html" not in result.written  # a tag it is not in
+    assert {"articles/a2/index.html", "index.html", "tags/jing-dong/index.html", "feed.xml"} <= set(result.written)
+
+
+def test_a_deleted_article_disappears_everywhere(project: Project) -> None:
+    project.article("a", title="要删的文章", front="tags: [小米]")
+    project.article("b", title="留下的文章")
+    project.build()
+    (project.root / "content/articles/a.md").unlink()
+    result = project.build()
+    assert "articles/a/index.html" in result.deleted and "tags/xiao-mi/index.html" in result.deleted
+    assert not (project.site / "articles/a").exists()
+    assert "要删的文章" not in project.read("index.html")
+
+
+def test_a_corrupt_cache_is_discarded_without_a_crash(project: Project) -> None:
+    project.article("a")
+    project.build()
+    for f in (project.root / ".cache").glob("*.pickle"):
+        f.write_bytes(b"not a pickle")
+    project.build()
+    assert (project.site / "articles/a/index.html").is_file()
