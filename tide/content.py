@@ -5,6 +5,7 @@ No HTML is made here; that is ``markup``'s job.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
     """One article or standalone page as the writer wrote it, checked but not yet rendered."""
 
@@ -56,13 +57,13 @@ class Document:
 
 
 def find_sources(content: Path) -> list[Path]:
-    """Every article and page file, in a stable order."""
-    found: list[Path] = []
+    """Every article and page file, in a stable order; hidden files and folders are skipped."""
+    found: list[str] = []
     for folder in KINDS:
-        base = content / folder
-        if base.is_dir():
-            found += [p for p in base.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(base).parts)]
-    return sorted(found)
+        for top, dirs, names in os.walk(content / folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found += [os.path.join(top, n) for n in names if n.endswith(".md") and not n.startswith(".")]
+    return [Path(p) for p in sorted(found)]
 
 
 def resolve_ref(ref: str, from_dir: str) -> str | None:

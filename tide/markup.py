@@ -29,7 +29,7 @@ _STASH = re.compile("\x02[^\x03]*\x03")
 _ATTRIBUTION = ("——", "—", "--")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceLink:
     """A link or image in the body that points at a file in content/."""
 
@@ -39,14 +39,14 @@ class SourceLink:
     line: int  # 1-based line in the source file
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Heading:
     level: int
     id: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rendered:
     """A converted body and what the theme needs to know about it."""
 

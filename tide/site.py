@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -199,8 +201,9 @@ def build_site(
     by_rel = {e.doc.rel: e for e in entries}
     links.urls.update((rel, e.url) for rel, e in by_rel.items())
     held_back = {d.rel: d for d in docs if not selection.includes(d)}
+    media = {f"media/{rel}" for rel in _files_below(content / "media")}
     for entry in entries:
-        _check_links(entry, rendered[entry.doc.rel], by_rel, held_back, sources, content, errors)
+        _check_links(entry, rendered[entry.doc.rel], by_rel, held_back, sources, content, media, errors)
     articles = sorted((e for e in entries if e.doc.kind == "article"), key=_newest_first)
     pages = sorted((e for e in entries if e.doc.kind == "page"), key=lambda e: e.doc.rel)
     _link_neighbours(articles)
@@ -248,6 +251,7 @@ def _check_links(
     held_back: dict[str, Document],
     sources: set[str],
     content: Path,
+    files: set[str],
     errors: ErrorList,
 ) -> None:
     path = content / entry.doc.rel
@@ -265,10 +269,18 @@ def _check_links(
             errors.add(path, link.line, f"{what} points to {target}, which is {why} and not published")
         elif target in sources:
             continue  # the target has errors of its own, reported at that file
-        elif not (content / target).is_file():
+        elif target not in files and not (content / target).is_file():
             errors.add(path, link.line, f"{what} points to content/{target}, which does not exist")
         elif not target.startswith("media/"):
             errors.add(path, link.line, f"{what}: only files in content/media/ are published")
+
+
+def _files_below(folder: Path) -> set[str]:
+    found = set()
+    for top, _, names in os.walk(folder):
+        rel = os.path.relpath(top, folder)
+        found.update(n if rel == "." else f"{rel}/{n}" for n in names)
+    return found
 
 
 def _newest_first(e: Entry) -> tuple[float, str]:
@@ -297,7 +309,7 @@ def _terms(articles: list[Entry], kind: str, config: SiteConfig, tracker: Tracke
     return sorted(terms.values(), key=lambda t: (-len(t.members), t.slug))
 
 
-def _link_related(articles: list[Entry], count: int, window: int = 12) -> None:
+def _link_related(articles: list[Entry], count: int, window: int = 8) -> None:
     """Related articles: most shared tags first, then the same category, then nearest in time.
 
     Only the ``window`` articles on either side in time within each tag are weighed, so the
@@ -306,22 +318,23 @@ def _link_related(articles: list[Entry], count: int, window: int = 12) -> None:
     rank = {id(a): i for i, a in enumerate(articles)}
     positions: dict[int, dict[int, int]] = {}  # term id -> article id -> index in the term's list
     for article in articles:
+        mine = rank[id(article)]
         score: dict[int, int] = {}
-        by_id: dict[int, Entry] = {}
-        groups = [(t, 2) for t in article.tags] + ([(article.category, 1)] if article.category else [])
+        groups = [(t, 2) for t in article.tags]
+        if article.category:
+            groups.append((article.category, 1))
         for term, weight in groups:
             members = term.members
-            where = positions.setdefault(id(term), {})
-            if not where:
-                where.update((id(a), i) for i, a in enumerate(members))
+            where = positions.get(id(term))
+            if where is None:
+                where = positions[id(term)] = {id(a): i for i, a in enumerate(members)}
             i = where[id(article)]
             for other in members[max(0, i - window) : i + window + 1]:
-                if other is not article:
-                    score[id(other)] = score.get(id(other), 0) + weight
-                    by_id[id(other)] = other
-        mine = rank[id(article)]
-        best = sorted(score, key=lambda k: (-score[k], abs(rank[k] - mine), rank[k]))[:count]
-        article.related = [by_id[k] for k in best]
+                r = rank[id(other)]
+                score[r] = score.get(r, 0) + weight
+        score.pop(mine, None)
+        best = heapq.nsmallest(count, ((-s, abs(r - mine), r) for r, s in score.items()))
+        article.related = [articles[r] for _, _, r in best]
 
 
 def _authors(articles: list[Entry], config: SiteConfig, content: Path, tracker: Tracker, errors: ErrorList) -> list[Author]:

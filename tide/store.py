@@ -44,7 +44,9 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-@dataclass(slots=True)
+# Records kept in the cache are plain dataclasses, not slotted ones: pickle copies a __dict__ in C
+# but calls dataclasses.fields() for every slotted object, which cost seconds at 10,000 articles.
+@dataclass
 class SourceRecord:
     """One compiled source file: its Document (without body) and its Markdown facts (without HTML)."""
 
@@ -57,7 +59,7 @@ class SourceRecord:
     tz: str = ""  # the timezone dates were read in
 
 
-@dataclass(slots=True)
+@dataclass
 class OutputRecord:
     """What one output file was made from last time, and the hash of its bytes."""
 
@@ -66,7 +68,7 @@ class OutputRecord:
     globals: tuple[str, ...] = ()  # site-wide collections the template read while drawing it
 
 
-@dataclass(slots=True)
+@dataclass
 class OutputState:
     output: str
     records: dict[str, OutputRecord] = field(default_factory=dict)
