@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-drafts", action="store_true", help="preview only what would be published")
     s.add_argument("--output", type=Path, help="preview folder (default .preview/)")
     s.add_argument("--now", type=_moment, help="pretend it is this moment (YYYY-MM-DD HH:MM)")
+    s.add_argument("--open", action="store_true", help="open the preview in the default browser")
+    s.add_argument("--navigate", action="store_true", help="take the browser to the article being edited")
     s.set_defaults(run=run_serve)
 
     n = sub.add_parser("new", help='start an article: new "标题" [--slug S] [--category C] [--tags a,b]')
@@ -119,9 +121,12 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from tide.config import BuildOptions
     from tide.serve import serve
 
-    return serve(_paths(args, ".preview"), args.host, args.port, drafts=not args.no_drafts, now=_aware(args.now, args))
+    drafts = not args.no_drafts
+    options = BuildOptions(drafts=drafts, future=drafts, now=_aware(args.now, args), base_url=f"http://{args.host}:{args.port}/")
+    return serve(_paths(args, ".preview"), args.host, args.port, options, open_browser=args.open, navigate=args.navigate)
 
 
 def run_new(args: argparse.Namespace) -> int:

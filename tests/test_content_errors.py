@@ -5,10 +5,11 @@ from __future__ import annotations
 from conftest import Project, tree_digest
 
 
-def test_broken_yaml_names_the_line_the_parser_stopped_at(project: Project) -> None:
+def test_broken_yaml_names_the_line_where_the_bracket_opened(project: Project) -> None:
     project.write("content/articles/a.md", "---\ntitle: 好标题\ndate: 2025-03-01\ntags: [小米, 京东\n---\n正文\n")
     (error,) = project.errors()
-    assert error.startswith("content/articles/a.md:5: invalid YAML")
+    assert error.startswith("content/articles/a.md:4: invalid YAML: did not find expected ',' or ']'")
+    assert "flow sequence that starts on this line; the parser noticed at line 5" in error
 
 
 def test_missing_title_and_date_are_reported_together(project: Project) -> None:

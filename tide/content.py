@@ -97,16 +97,16 @@ def parse_document(raw: bytes, path: Path, content: Path, tz: ZoneInfo, errors: 
         return None
     front, body, body_line = split
     try:
-        doc = yamldoc.parse(front)
+        doc = yamldoc.parse(front, first_line=2)  # line 1 is the opening '---'
     except yamldoc.YamlProblem as exc:
-        errors.add(path, exc.line + 1, exc.message)  # +1: the opening '---' line
+        errors.add(path, exc.line, exc.message)
         return None
     if not isinstance(doc.value, dict):
         errors.add(path, 2, "front matter must be 'key: value' lines")
         return None
     fields = _Fields(path, doc, errors)
     for key, line in doc.duplicate_keys:
-        errors.add(path, line + 1, f"'{key}' is given twice")
+        errors.add(path, line, f"'{key}' is given twice")
     return fields.build(rel, body, body_line, tz)
 
 
@@ -146,7 +146,7 @@ class _Fields:
 
     def __init__(self, path: Path, doc: yamldoc.YamlDoc, errors: ErrorList) -> None:
         self.path, self.raw, self.errors = path, doc.value, errors
-        self.lines = {k: v + 1 for k, v in doc.key_lines.items()}  # +1: the opening '---' line
+        self.lines = dict(doc.key_lines)
         self.ok = True
 
     def fail(self, key: str, message: str) -> None:

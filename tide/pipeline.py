@@ -51,6 +51,7 @@ class Builder:
         self.paths, self.options = paths, options
         self.cache = Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
+        self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
 
     def close(self) -> None:
         self.cache.discard()
@@ -68,6 +69,7 @@ class Builder:
         compiled_count = self._compile(config, errors)
         clock.lap("load")
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, errors)
+        self.urls = {e.doc.rel: e.url for e in site.articles + site.pages}
         routes = plan(site)
         files = {**files_under(self.paths.static, "static/"), **files_under(self.paths.content / "media", "media/")}
         claims = {rel: ("templates/static/" if rel.startswith("static/") else "content/") + rel for rel in files}

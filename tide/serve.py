@@ -1,66 +1,274 @@
-"""The preview: build with drafts, then serve the output on this machine.
+"""The live preview: build, serve, watch with OS events, rebuild the least, reload, show errors.
 
-Live reload arrives with issue 3; until then this is a plain static server that answers a
-missing page with the site's own 404 page and never serves a file outside its folder.
+The ``livereload`` package does what it does well, the LiveReload protocol and its browser
+script; we do the rest, because its own watcher polls every 800 ms and drops any change within
+3 s of the last reload. File events come from ``watchdog``; each batch of changes triggers one
+incremental build (the Builder keeps its cache in memory), then one message to the browsers:
+a stylesheet swap when only CSS changed, a reload otherwise. While a build runs, page requests
+wait for it, so nobody sees a half-built site. A failed build keeps the last good pages and
+lays the errors over them until a save fixes them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
-import functools
-import http.server
+import html
+import json
+import logging
+import mimetypes
+import os
 import sys
-from datetime import datetime
+import webbrowser
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from .config import Paths
-from .errors import BuildFailed
-from .pipeline import BuildOptions, build
+import tornado.web
+import tornado.websocket
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .config import BuildOptions, Paths
+from .errors import BuildError, BuildFailed
+from .pipeline import Builder, BuildResult
+
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".tide-new")
+# A reload message sent while the browser is between pages is lost; so each page knows which
+# build it shows, and our socket tells it the current one whenever it connects.
+CLIENT = """<script src="/livereload.js?port={port}"></script>
+<script>(function(){{var shown={generation};var ws=new WebSocket((location.protocol==="https:"?"wss://":"ws://")+location.host+"/_tide/events");
+ws.onmessage=function(e){{var m=JSON.parse(e.data);
+if(m.generation!==undefined&&m.generation!==shown){{location.reload();}}
+if(m.navigate&&location.pathname!==m.navigate){{location.assign(m.navigate);}}}};}})();</script>
+"""
+OVERLAY = """<div id="tide-error-overlay" role="alert" style="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;
+background:#2b0f0e;color:#ffd7d3;font:14px/1.6 ui-monospace,Menlo,Consolas,monospace;padding:12px 16px;border-top:4px solid #ff6b5e;white-space:pre-wrap">
+<strong style="color:#fff">构建失败，显示的是上一次成功的版本。修好后会自动刷新。</strong>
+{messages}</div>
+"""
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+class Preview:
+    """One preview session: the builder, the last errors, and who is waiting for what."""
+
+    def __init__(self, paths: Paths, options: BuildOptions, port: int, navigate: bool) -> None:
+        self.paths, self.port, self.navigate = paths, port, navigate
+        self.builder = Builder(paths, options)
+        self.errors: list[BuildError] = []
+        self.pending: set[str] = set()
+        self.building = False
+        self.ready = asyncio.Event()
+        self.executor = ThreadPoolExecutor(max_workers=1)  # one build at a time, off the event loop
+        self.events: set[EventsSocket] = set()
+        self.urls: dict[str, str] = {}  # source path -> URL, for --navigate
+        self.generation = 0  # counts builds that changed what a page shows
+
+    # -- building -------------------------------------------------------------------------
+    def rebuild(self) -> tuple[BuildResult | None, list[BuildError]]:
+        try:
+            result = self.builder.build()
+        except BuildFailed as failed:
+            return None, failed.errors
+        except Exception as exc:  # noqa: BLE001  the preview must survive anything a save can do
+            return None, [BuildError("build", 0, f"internal error: {type(exc).__name__}: {exc}")]
+        self.urls = self.builder.urls
+        return result, []
+
+    def changed(self, path: str) -> None:
+        """Called on the event loop for every file event; starts a build unless one is running."""
+        name = os.path.basename(path)
+        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES) or name == "4913":  # editors' scratch files
             return
-        super().send_error(code, message, explain)
+        self.pending.add(path)
+        if not self.building:
+            self.building = True
+            self.ready.clear()
+            asyncio.ensure_future(self._build_loop())
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the base class's name)
-        pass  # keep the terminal for build messages
+    async def _build_loop(self) -> None:
+        await asyncio.sleep(0.015)  # one save is often several events: take them as one batch
+        loop = asyncio.get_running_loop()
+        while self.pending:
+            changed, self.pending = self.pending, set()
+            result, errors = await loop.run_in_executor(self.executor, self.rebuild)
+            self._announce(changed, result, errors)
+        self.building = False
+        self.ready.set()
+
+    def _announce(self, changed: set[str], result: BuildResult | None, errors: list[BuildError]) -> None:
+        had_errors, self.errors = bool(self.errors), errors
+        if errors:
+            for error in errors:
+                print(error, file=sys.stderr)
+            print(f"build failed: {len(errors)} problem(s); showing the last good pages", file=sys.stderr, flush=True)
+            self.generation += 1
+            broadcast("/")
+            return
+        assert result is not None
+        touched = result.written + result.deleted
+        if had_errors:
+            print("fixed: build succeeded", flush=True)
+        if touched or had_errors:
+            took = sum(result.timings.values()) * 1000
+            print(f"rebuilt in {took:.0f} ms: {result.rendered} pages drawn, {len(touched)} files changed", flush=True)
+        if touched and not had_errors and all(f.endswith(".css") for f in touched):
+            for f in touched:
+                broadcast("/" + f)  # livereload.js swaps the stylesheet in place
+        elif touched or had_errors:
+            self.generation += 1
+            broadcast("/")
+        if self.navigate:
+            target = self._edited_url(changed)
+            if target:
+                for socket in list(self.events):
+                    socket.write_message(json.dumps({"navigate": target}))
+
+    def _edited_url(self, changed: set[str]) -> str | None:
+        content = str(self.paths.content.resolve())
+        for path in sorted(changed):
+            rel = os.path.relpath(os.path.realpath(path), content)
+            if rel in self.urls:
+                return self.urls[rel]
+        return None
+
+    # -- serving --------------------------------------------------------------------------
+    def resolve(self, url_path: str) -> Path | None:
+        """The file for a URL path, or None; nothing outside the output folder is ever served."""
+        parts = url_path.split("/")
+        if any(p in ("..", ".") or "\0" in p or "\\" in p for p in parts):
+            return None
+        root = os.path.realpath(self.paths.output)
+        target = os.path.realpath(os.path.join(root, *[p for p in parts if p]))
+        if target != root and not target.startswith(root + os.sep):
+            return None  # a symlink pointing out
+        if os.path.isdir(target):
+            target = os.path.join(target, "index.html")
+        return Path(target) if os.path.isfile(target) else None
+
+    def decorate(self, page: bytes) -> bytes:
+        """Add the reload script, and the errors when the last build failed, to an HTML page."""
+        extra = CLIENT.format(port=self.port, generation=self.generation)
+        if self.errors:
+            extra += OVERLAY.format(messages="\n".join(html.escape(str(e)) for e in self.errors))
+        text = page.decode("utf-8", errors="replace")
+        at = text.rfind("</body>")
+        return (text[:at] + extra + text[at:] if at >= 0 else text + extra).encode()
 
 
-def serve(paths: Paths, host: str, port: int, drafts: bool, now: datetime | None) -> int:
-    """Build once and serve ``paths.output`` until Ctrl-C."""
-    options = BuildOptions(drafts=drafts, future=drafts, now=now, base_url=f"http://{host}:{port}/")
+def broadcast(path: str) -> None:
+    """Tell every connected browser to reload ``path`` (LiveReload protocol 7), with no throttle."""
+    message = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(message)
+        except tornado.websocket.WebSocketClosedError:
+            LiveReloadHandler.waiters.discard(waiter)
+
+
+class PageHandler(tornado.web.RequestHandler):
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    async def get(self, url_path: str) -> None:
+        await self.preview.ready.wait()  # never serve a half-built site
+        target = self.preview.resolve(url_path)
+        self.set_header("Cache-Control", "no-store")
+        if target is None:
+            self.set_status(404)
+            target = self.preview.resolve("404.html")
+            if target is None:
+                self.finish("404")
+                return
+        data = target.read_bytes()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = self.preview.decorate(data)
+        self.set_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith(("xml", "javascript")) else ""))
+        self.finish(data)
+
+    head = get
+
+
+class EventsSocket(tornado.websocket.WebSocketHandler):
+    """Our own small channel beside LiveReload's: where to navigate on --navigate."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self.preview.events.add(self)
+        self.write_message(json.dumps({"generation": self.preview.generation}))
+
+    def on_close(self) -> None:
+        self.preview.events.discard(self)
+
+
+class _Watch(FileSystemEventHandler):
+    def __init__(self, loop: asyncio.AbstractEventLoop, preview: Preview) -> None:
+        self.loop, self.preview = loop, preview
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path:
+                self.loop.call_soon_threadsafe(self.preview.changed, os.fsdecode(path))
+
+
+class _Watcher:
+    """Allows LiveReloadHandler's log line to name a file; we never let it poll."""
+
+    filepath = None
+
+
+def serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool = False, navigate: bool = False) -> int:
+    """Build, then serve ``paths.output`` with live reload until Ctrl-C."""
     try:
-        result = build(paths, options)
-        print(f"built {result.pages} pages")
-    except BuildFailed as failed:
-        for error in failed.errors:
-            print(error, file=sys.stderr)
-        if not (paths.output / "index.html").exists():
-            return 1
-        print("serving the last good build", file=sys.stderr)
-    handler = functools.partial(_Handler, directory=str(paths.output))
+        return asyncio.run(_serve(paths, host, port, options, open_browser, navigate))
+    except KeyboardInterrupt:
+        print("\nstopped", flush=True)
+        return 0
+
+
+async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool, navigate: bool) -> int:
+    preview = Preview(paths, options, port, navigate)
+    result, errors = await asyncio.get_running_loop().run_in_executor(preview.executor, preview.rebuild)
+    preview._announce(set(), result, errors)
+    if errors and not (paths.output / "index.html").exists():
+        print("the first build failed and there is no earlier one to show; fix the errors above and start again", file=sys.stderr)
+        return 1
+    LiveReloadHandler.watcher = _Watcher()
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)  # the terminal is for build messages
+    app = tornado.web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload.js", LiveReloadJSHandler),
+        (r"/_tide/events", EventsSocket, {"preview": preview}),
+        (r"/(.*)", PageHandler, {"preview": preview}),
+    ])  # fmt: skip
     try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
+        server = app.listen(port, host)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            print(f"port {port} on {host} is busy; try: python build.py serve --port {port + 1}", file=sys.stderr)
+            print(f"port {port} on {host} is busy (another preview?); try: python build.py serve --port {port + 1}", file=sys.stderr)
             return 1
         raise
-    print(f"preview at http://{host}:{port}/ (Ctrl-C stops)")
+    observer = Observer()
+    handler = _Watch(asyncio.get_running_loop(), preview)
+    for folder in (paths.content, paths.templates):
+        observer.schedule(handler, str(folder), recursive=True)
+    observer.start()
+    preview.ready.set()
+    url = f"http://{host}:{port}/"
+    print(f"preview at {url} (drafts and future articles shown; Ctrl-C stops)", flush=True)
+    if open_browser:
+        webbrowser.open(url)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("\nstopped")
+        await asyncio.Event().wait()  # until Ctrl-C
     finally:
-        server.server_close()
+        observer.stop()
+        observer.join(timeout=2)
+        server.stop()
+        preview.executor.shutdown(wait=False, cancel_futures=True)
     return 0

@@ -29,6 +29,18 @@ class YamlProblem(Exception):
         self.message = message
 
 
+def _where(exc: yaml.MarkedYAMLError, first_line: int) -> tuple[int, str]:
+    """The line to fix: where an unclosed bracket or quote opened, else where the parser stopped."""
+    problem, context = exc.problem_mark, exc.context_mark
+    message = f"invalid YAML: {exc.problem or exc.context}"
+    if context is not None and problem is not None and context.line < problem.line:
+        opened = (exc.context or "").removeprefix("while ")
+        noticed = problem.line + first_line
+        return context.line + first_line, f"{message} ({opened} that starts on this line; the parser noticed at line {noticed})"
+    mark = problem or context
+    return (mark.line + first_line if mark else first_line), message
+
+
 @dataclass(frozen=True, slots=True)
 class YamlDoc:
     """A parsed document: its value and the 1-based line of each top-level key."""
@@ -38,25 +50,27 @@ class YamlDoc:
     duplicate_keys: tuple[tuple[str, int], ...] = ()
 
 
-def parse(text: str) -> YamlDoc:
-    """Parse one YAML document; raise YamlProblem with a line number on bad input."""
+def parse(text: str, first_line: int = 1) -> YamlDoc:
+    """Parse one YAML document; raise YamlProblem with a line number on bad input.
+
+    ``first_line``: the line of the file the document starts on (2 for front matter), so
+    that every line number given back is a line of the file.
+    """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlProblem(line, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise YamlProblem(*_where(exc, first_line)) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. bad encodings
-        raise YamlProblem(1, f"invalid YAML: {exc}") from None
+        raise YamlProblem(first_line, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
     key_lines: dict[str, int] = {}
     duplicates: list[tuple[str, int]] = []
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            key, line = str(key_node.value), key_node.start_mark.line + 1
+            key, line = str(key_node.value), key_node.start_mark.line + first_line
             if key in key_lines:
                 duplicates.append((key, line))
             key_lines.setdefault(key, line)

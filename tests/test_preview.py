@@ -1,0 +1,189 @@
+"""The live preview, for real: a server on a loopback port, headless Chromium, edits on disk."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from browser import chromium
+from conftest import REPO
+from playwright.sync_api import Browser, Page
+
+ARTICLE = "content/articles/2025/luckin-ledger.md"
+WAIT_MS = 15_000  # generous for a loaded CI machine; we assert what is seen, not how fast
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    root: Path
+    url: str
+    process: subprocess.Popen[str]
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+def start(root: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port), "--now", "2025-06-01 00:00", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 60) -> str:
+    seen = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
+    raise AssertionError(f"never printed {needle!r}; output was:\n{''.join(seen)}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    root = tmp_path / "site-copy"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    port = free_port()
+    process = start(root, port, "--navigate")
+    wait_for_line(process, "preview at")
+    yield Server(root, f"http://127.0.0.1:{port}", process)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0 and "stopped" in out, out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    page = browser.new_page()
+    page.goto(server.url + "/articles/luckin-coffee-unit-economics/")
+    connected(page)
+    yield page
+    page.close()
+
+
+def connected(page: Page) -> None:
+    """Wait until livereload.js has finished its handshake with the server."""
+    page.wait_for_function("window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol > 0", timeout=WAIT_MS)
+
+
+def visible(page: Page, text: str) -> None:
+    page.wait_for_function("t => document.body && document.body.innerText.includes(t)", arg=text, timeout=WAIT_MS)
+
+
+def test_an_article_edit_shows_in_the_open_page(server: Server, page: Page) -> None:
+    server.edit(ARTICLE, "拆一拆瑞幸的账本。", "拆一拆瑞幸的账本。这是刚刚加上的一句。")
+    visible(page, "这是刚刚加上的一句。")
+
+
+def test_two_saves_200_ms_apart_both_reach_the_browser(server: Server, page: Page) -> None:
+    server.edit(ARTICLE, "拆一拆瑞幸的账本。", "拆一拆瑞幸的账本。第一次保存。")
+    time.sleep(0.2)
+    server.edit(ARTICLE, "第一次保存。", "第二次保存。")
+    visible(page, "第二次保存。")
+
+
+def test_a_template_edit_shows_in_the_open_page(server: Server, page: Page) -> None:
+    server.edit("templates/article.html", "相关阅读", "相关阅读（模板已改）")
+    visible(page, "相关阅读（模板已改）")
+
+
+def test_a_stylesheet_edit_applies_without_reloading_the_page(server: Server, page: Page) -> None:
+    page.evaluate("window.__still_here = true")
+    server.edit("templates/static/style.css", "@media print", "body { outline: 7px solid rgb(1, 2, 3); }\n@media print")
+    page.wait_for_function("getComputedStyle(document.body).outlineColor === 'rgb(1, 2, 3)'", timeout=WAIT_MS)
+    assert page.evaluate("window.__still_here === true"), "the page was reloaded for a stylesheet change"
+
+
+def test_broken_yaml_shows_an_overlay_until_it_is_fixed(server: Server, page: Page) -> None:
+    server.edit(ARTICLE, "tags: [瑞幸, 咖啡, 连锁零售, 价格战]", "tags: [瑞幸, 咖啡")
+    overlay = page.locator("#tide-error-overlay")
+    overlay.wait_for(timeout=WAIT_MS)
+    assert "content/articles/2025/luckin-ledger.md:6: invalid YAML" in overlay.inner_text()
+    assert "瑞幸的账本" in page.title()  # the last good page is still underneath
+    server.edit(ARTICLE, "tags: [瑞幸, 咖啡", "tags: [瑞幸, 咖啡, 连锁零售, 价格战]")
+    overlay.wait_for(state="detached", timeout=WAIT_MS)
+
+
+def test_a_template_syntax_error_shows_in_the_overlay(server: Server, page: Page) -> None:
+    server.edit("templates/article.html", "{% endblock %}", "{% endfor %}")
+    overlay = page.locator("#tide-error-overlay")
+    overlay.wait_for(timeout=WAIT_MS)
+    assert "templates/article.html:" in overlay.inner_text()
+
+
+def test_new_and_deleted_articles_appear_and_disappear_in_lists(server: Server, browser: Browser) -> None:
+    home = browser.new_page()
+    home.goto(server.url + "/")
+    connected(home)
+    new = server.root / "content/articles/2025/new-one.md"
+    new.write_text("---\ntitle: 刚写好的新文章\ndate: 2025-05-30 09:00\n---\n\n新文章的正文。\n", encoding="utf-8")
+    visible(home, "刚写好的新文章")
+    new.unlink()
+    home.wait_for_function("!document.body.innerText.includes('刚写好的新文章')", timeout=WAIT_MS)
+    home.close()
+
+
+def test_navigate_takes_the_browser_to_the_edited_article(server: Server, page: Page) -> None:
+    server.edit("content/articles/2025/byd-2024.md", "规模带来了成本优势", "规模带来了成本优势（刚改）")
+    page.wait_for_url("**/articles/byd-four-million/", timeout=WAIT_MS)
+    visible(page, "（刚改）")
+
+
+def test_drafts_are_shown_with_a_badge(server: Server, page: Page) -> None:
+    server.edit(ARTICLE, "slug: luckin-coffee-unit-economics", "slug: luckin-coffee-unit-economics\ndraft: true")
+    visible(page, "草稿 / 未发布")
+
+
+def test_nothing_outside_the_output_is_served_and_missing_pages_get_the_404_page(server: Server) -> None:
+    (server.root / ".preview" / "escape").symlink_to("/etc")
+    for path in ("/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/escape/passwd", "/static/..%2f..%2fcontent/site.yaml"):
+        status, _ = server.get(path)
+        assert status == 404, path
+    status, body = server.get("/no-such-page/")
+    assert status == 404 and "这个页面不存在" in body
+
+
+def test_a_busy_port_gets_a_clear_message(server: Server) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    second = start(server.root, int(port))
+    out, _ = second.communicate(timeout=60)
+    assert second.returncode == 1
+    assert f"port {port} on 127.0.0.1 is busy" in out and f"--port {int(port) + 1}" in out
