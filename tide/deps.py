@@ -81,10 +81,14 @@ class Signatures:
 
 
 class TemplateDigests:
-    """For each template, a digest of its source and of every template it can load."""
+    """For each template, a digest of its source and of every template it can load.
 
-    def __init__(self, env: jinja2.Environment, folder: Path) -> None:
-        self.env, self.folder = env, folder
+    ``parsed`` remembers which templates a source refers to, by source text, across builds:
+    parsing every template again on each preview rebuild cost more than the rebuild itself.
+    """
+
+    def __init__(self, env: jinja2.Environment, folder: Path, parsed: dict[str, set[str] | None]) -> None:
+        self.env, self.folder, self.parsed = env, folder, parsed
         self._sources: dict[str, str] = {}
         self._refs: dict[str, set[str] | None] = {}
         self._closures: dict[str, str] = {}
@@ -95,11 +99,13 @@ class TemplateDigests:
         path = self.folder / name
         source = path.read_text(encoding="utf-8") if path.is_file() else ""
         self._sources[name] = source
-        try:
-            found = set(meta.find_referenced_templates(self.env.parse(source)))
-            self._refs[name] = None if None in found else {str(f) for f in found}
-        except jinja2.TemplateSyntaxError:
-            self._refs[name] = set()  # rendering will report it
+        if source not in self.parsed:
+            try:
+                found = set(meta.find_referenced_templates(self.env.parse(source)))
+                self.parsed[source] = None if None in found else {str(f) for f in found}
+            except jinja2.TemplateSyntaxError:
+                self.parsed[source] = set()  # rendering will report it
+        self._refs[name] = self.parsed[source]
 
     def closure(self, name: str) -> str:
         """Digest of ``name`` and all it extends, includes or imports; any template if unknowable."""

@@ -52,6 +52,7 @@ class Builder:
         self.cache = Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
+        self._parsed_templates: dict[str, set[str] | None] = {}
 
     def close(self) -> None:
         self.cache.discard()
@@ -135,7 +136,7 @@ class Builder:
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data)
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates))
+        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates, self._parsed_templates))
         previous = self.cache.state.records
         records: dict[str, OutputRecord] = {}
         result = BuildResult(self.paths.output, len(routes))

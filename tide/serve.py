@@ -35,14 +35,7 @@ from .errors import BuildError, BuildFailed
 from .pipeline import Builder, BuildResult
 
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".tide-new")
-# A reload message sent while the browser is between pages is lost; so each page knows which
-# build it shows, and our socket tells it the current one whenever it connects.
-CLIENT = """<script src="/livereload.js?port={port}"></script>
-<script>(function(){{var shown={generation};var ws=new WebSocket((location.protocol==="https:"?"wss://":"ws://")+location.host+"/_tide/events");
-ws.onmessage=function(e){{var m=JSON.parse(e.data);
-if(m.generation!==undefined&&m.generation!==shown){{location.reload();}}
-if(m.navigate&&location.pathname!==m.navigate){{location.assign(m.navigate);}}}};}})();</script>
-"""
+CLIENT_JS = (Path(__file__).parent / "preview_client.js").read_text(encoding="utf-8")
 OVERLAY = """<div id="tide-error-overlay" role="alert" style="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;
 background:#2b0f0e;color:#ffd7d3;font:14px/1.6 ui-monospace,Menlo,Consolas,monospace;padding:12px 16px;border-top:4px solid #ff6b5e;white-space:pre-wrap">
 <strong style="color:#fff">构建失败，显示的是上一次成功的版本。修好后会自动刷新。</strong>
@@ -149,7 +142,9 @@ class Preview:
 
     def decorate(self, page: bytes) -> bytes:
         """Add the reload script, and the errors when the last build failed, to an HTML page."""
-        extra = CLIENT.format(port=self.port, generation=self.generation)
+        script = CLIENT_JS.replace("__GENERATION__", str(self.generation))
+        extra = f'<script data-tide-generation="{self.generation}">{script}</script>\n<script src="/livereload.js?port={self.port}"></script>\n'
+
         if self.errors:
             extra += OVERLAY.format(messages="\n".join(html.escape(str(e)) for e in self.errors))
         text = page.decode("utf-8", errors="replace")
@@ -185,6 +180,8 @@ class PageHandler(tornado.web.RequestHandler):
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind == "text/html":
             data = self.preview.decorate(data)
+        else:
+            self.set_header("Cache-Control", "no-cache")  # revalidated by ETag: a 304 instead of the bytes
         self.set_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith(("xml", "javascript")) else ""))
         self.finish(data)
 
