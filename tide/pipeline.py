@@ -87,6 +87,19 @@ class Builder:
         result.compiled = compiled_count
         return result
 
+    @staticmethod
+    def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
+        """Copy a static or media file unless the output already has these bytes."""
+        st = source.stat()
+        mtime = trusted_mtime(st.st_mtime_ns)  # -1 when too recent to trust: look at the bytes next time
+        sig = h("file", st.st_size, mtime)
+        if old and old.signature == sig and mtime >= 0 and writer.exists(rel):
+            return old
+        data_hash = digest(source.read_bytes())
+        if not (old and old.bytes_hash == data_hash and writer.exists(rel)):
+            writer.copy(source, rel)
+        return OutputRecord(sig, data_hash)
+
     def _templates_for(self, config: SiteConfig) -> Templates:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
         key = repr(config)
@@ -160,13 +173,7 @@ class Builder:
             result.rendered = len(todo)
             clock.lap("render")
             for rel, source in files.items():
-                st = source.stat()
-                fresh = trusted_mtime(st.st_mtime_ns) < 0  # too recent to trust the time: look at the bytes
-                sig = h("file", digest(source.read_bytes())) if fresh else h("file", st.st_size, st.st_mtime_ns)
-                old = previous.get(rel)
-                if not (old and old.signature == sig and writer.exists(rel)):
-                    writer.copy(source, rel)
-                records[rel] = OutputRecord(sig, "")
+                records[rel] = self._copy(writer, source, rel, previous.get(rel))
             code = previous.get(CODE_CSS)
             if not (code and code.signature == self.cache.engine and writer.exists(CODE_CSS)):
                 writer.write(CODE_CSS, code_stylesheet().encode())

