@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from conftest import NOW, Project, tree_digest
@@ -26,13 +28,44 @@ def write_article(project: Project, n: int, title: str, day: int, tags: list[str
 edits = st.one_of(
     st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TITLES), st.integers(1, 28),
               st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(), st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
-    st.tuples(st.just("body"), st.integers(0, 5), st.sampled_from(["第二段。", "第二段改了。", "[上一篇](a0.md)"])),
+    st.tuples(st.just("body"), st.integers(0, 5), st.sampled_from(["第一段。", "首段换了一句。", "[上一篇](a0.md)"]),
+              st.sampled_from(["第二段。", "第二段改了。"])),
     st.tuples(st.just("delete"), st.integers(0, 5)),
     st.tuples(st.just("rename"), st.integers(0, 5), st.integers(0, 5)),
     st.tuples(st.just("template"), st.sampled_from(list(MARKERS)), st.text("abc改", min_size=1, max_size=3)),
     st.tuples(st.just("css"), st.text("ab", min_size=1, max_size=3)),
     st.tuples(st.just("promo"), st.sampled_from(["2025-01-01", "2025-12-01"])),
 )  # fmt: skip
+
+
+AGED = [0]
+
+
+def age(path: Path) -> None:
+    """Move a file's time an hour back (a distinct time each call), as if edited long ago.
+
+    Files changed within the last seconds are never trusted by their time alone; ageing the
+    non-article files lets the preview's body-edit path run, as it does for a real editor.
+    """
+    AGED[0] += 1
+    then = time.time() - 3600 + AGED[0]
+    os.utime(path, (then, then))
+
+
+def show_more(project: Project) -> None:
+    """Make summaries visible through neighbours and site-wide lists, so that every digest the
+    incremental build keeps has something on the page that depends on it."""
+    notfound = project.root / "templates/404.html"
+    notfound.write_text(notfound.read_text().replace("{{ item.title }}</a>", "{{ item.title }}</a> {{ item.summary }} {{ item.reading_minutes }}"))
+    article = project.root / "templates/article.html"
+    article.write_text(article.read_text().replace('<span class="label">上一篇</span>{{ page.older.title }}', '<span class="label">上一篇</span>{{ page.older.title }} {{ page.older.summary }}'))
+
+
+def age_all(project: Project) -> None:
+    for folder in (project.root / "templates", project.root / "content"):
+        for path in folder.rglob("*"):
+            if path.is_file() and "articles" not in path.parts:
+                age(path)
 
 
 def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
@@ -43,7 +76,7 @@ def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
     elif kind == "body" and (articles / f"a{edit[1]}.md").exists():
         path = articles / f"a{edit[1]}.md"
         head, _, _ = path.read_text().partition("\n---\n")
-        path.write_text(f"{head}\n---\n\n第一段。\n\n{edit[2]}\n")
+        path.write_text(f"{head}\n---\n\n{edit[2]}\n\n{edit[3]}\n")
     elif kind == "delete":
         (articles / f"a{edit[1]}.md").unlink(missing_ok=True)
     elif kind == "rename" and (articles / f"a{edit[1]}.md").exists():
@@ -52,11 +85,13 @@ def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
         path = project.root / "templates" / edit[1]
         marker = MARKERS[edit[1]]
         path.write_text(path.read_text().replace(marker, marker + edit[2], 1))
+        age(path)
     elif kind == "css":
         path = project.root / "templates/static/style.css"
         path.write_text(path.read_text() + f"/* {edit[1]} */\n")
+        age(path)
     elif kind == "promo":
-        project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n")
+        age(project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n"))
 
 
 def clean_digest(project: Project, out: Path) -> dict[str, str] | None:
@@ -74,6 +109,8 @@ def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factor
     project = Project(tmp_path_factory.mktemp("inc") / "p")
     for n in range(3):
         write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    show_more(project)
+    age_all(project)
     preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))  # kept, like the live preview
     preview.build()
     for step in steps:
@@ -87,6 +124,21 @@ def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factor
                 continue
             assert expected is not None, f"incremental build passed where a clean one failed after {step}"
             assert tree_digest(project.site) == expected, f"after {step}"
+
+
+def test_a_body_edit_in_a_kept_builder_reuses_the_graph_and_matches_a_clean_build(project: Project) -> None:
+    for n in range(4):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    age_all(project)
+    preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))
+    preview.build()
+    for body in ("第一段。\n\n第二段加上了。", "换了第一段。", "换了第一段。\n\n## 新小节"):
+        path = project.root / "content/articles/a1.md"
+        head, _, _ = path.read_text().partition("\n---\n")
+        path.write_text(f"{head}\n---\n\n{body}\n")
+        result = preview.build()
+        assert result.path == "bodies"
+        assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
 def test_a_second_build_writes_nothing(project: Project) -> None:

@@ -29,19 +29,50 @@ def h(*parts: object) -> str:
 def annotate(site: Site) -> None:
     """Give every entry its two digests: what lists show of it, and its whole page."""
     for e in site.articles + site.pages:
-        d = e.doc
-        e.card = h(
-            e.url, d.title, _t(d.date), _t(d.updated), e.summary, e.reading_minutes, e.cover, e.unpublished,
-            (e.category.name, e.category.url) if e.category else None,
-            [(t.name, t.url) for t in e.tags], [(a.name, a.url) for a in e.authors],
-        )  # fmt: skip
+        set_card(e)
     for e in site.articles + site.pages:
-        d = e.doc
-        e.view = h(
-            e.card, e.body_key, e.headings, e.show_toc, d.editor, d.reviewer, d.aliases, repr(sorted(d.meta.items())),
-            e.older.card if e.older else None, e.newer.card if e.newer else None, [r.card for r in e.related],
-            [(a.id, a.bio, a.avatar) for a in e.authors],
-        )  # fmt: skip
+        set_view(e)
+
+
+def set_card(e: Entry) -> None:
+    d = e.doc
+    e.card = h(
+        e.url, d.title, _t(d.date), _t(d.updated), e.summary, e.reading_minutes, e.cover, e.unpublished,
+        (e.category.name, e.category.url) if e.category else None,
+        [(t.name, t.url) for t in e.tags], [(a.name, a.url) for a in e.authors],
+    )  # fmt: skip
+
+
+def set_view(e: Entry) -> None:
+    d = e.doc
+    e.view = h(
+        e.card, e.body_key, e.headings, e.show_toc, d.editor, d.reviewer, d.aliases, repr(sorted(d.meta.items())),
+        e.older.card if e.older else None, e.newer.card if e.newer else None, [r.card for r in e.related],
+        [(a.id, a.bio, a.avatar) for a in e.authors],
+    )  # fmt: skip
+
+
+def collections_of(e: Entry) -> set[str]:
+    """The site-wide collections an entry's list fields appear in."""
+    keys = {"site.articles" if e.doc.kind == "article" else "site.pages"}
+    keys.update(t.key for t in e.tags)
+    keys.update(a.key for a in e.authors)
+    if e.category:
+        keys.add(e.category.key)
+    return keys
+
+
+def entries_in(value: Any) -> list[Entry]:
+    """Every entry a template is handed directly, for the reverse map entry -> outputs."""
+    if isinstance(value, Entry):
+        return [value]
+    if isinstance(value, Pager):
+        return list(value.items)
+    if isinstance(value, dict):
+        return [e for v in value.values() for e in entries_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [e for v in value for e in entries_in(v)]
+    return []
 
 
 class Signatures:

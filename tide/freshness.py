@@ -20,22 +20,37 @@ RACY_NS = 3_000_000_000  # a file changed this recently may change again within 
 
 
 def input_stamp(paths: Paths, engine: str, options: BuildOptions) -> str:
-    """Size and modification time of every input file, with the engine and the options.
+    return input_stamps(paths, engine, options)[0]
+
+
+def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str, str]:
+    """Size and modification time of every input file, with the engine and the options; and the
+    same for every input but the article and page sources (for the preview's fast path).
 
     Empty when a file changed in the last few seconds: a second edit of the same size inside
     the file system's time grain would leave the stamp equal (git calls this "racy").
     """
     h = hashlib.blake2b(digest_size=16)
-    newest = 0
-    h.update(repr((engine, options.drafts, options.future, options.base_url, options.now, str(paths.output))).encode())
+    other = hashlib.blake2b(digest_size=16)
+    sources = (str(paths.content / "articles"), str(paths.content / "pages"))
+    newest = newest_other = 0
+    head = repr((engine, options.drafts, options.future, options.base_url, options.now, str(paths.output))).encode()
+    h.update(head)
+    other.update(head)
     for top in (paths.content, paths.templates):
         for folder, dirs, names in os.walk(top):
             dirs.sort()
+            is_source = folder.startswith(sources) and not any(part.startswith(".") for part in folder.split(os.sep))
             for name in sorted(names):
                 st = os.stat(os.path.join(folder, name))
+                line = f"{folder}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode()
+                h.update(line)
                 newest = max(newest, st.st_mtime_ns)
-                h.update(f"{folder}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
-    return "" if time.time_ns() - newest < RACY_NS else h.hexdigest()
+                if not (is_source and name.endswith(".md") and not name.startswith(".")):
+                    other.update(line)
+                    newest_other = max(newest_other, st.st_mtime_ns)
+    now = time.time_ns()
+    return ("" if now - newest < RACY_NS else h.hexdigest()), ("" if now - newest_other < RACY_NS else other.hexdigest())
 
 
 def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .compile import compile_many, trusted_mtime
 from .config import BuildOptions, Paths, SiteConfig, load_config
-from .freshness import input_stamp, up_to_date
+from .bodyedit import LastBuild, apply_body_edits
+from .freshness import input_stamps, up_to_date
 from .content import find_sources, parse_datetime
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
@@ -38,6 +39,7 @@ class BuildResult:
     deleted: list[str] = field(default_factory=list)
     compiled: int = 0  # sources converted (not taken from the cache)
     rendered: int = 0  # pages drawn (not skipped by their signature)
+    path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused) or "full"
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -53,22 +55,35 @@ class Builder:
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
         self._parsed_templates: dict[str, set[str] | None] = {}
+        self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
 
     def close(self) -> None:
         self.cache.discard()
 
     def build(self, now: datetime | None = None) -> BuildResult:
         clock = _Clock()
-        stamp = input_stamp(self.paths, self.cache.engine, self.options)
+        stamp, other_stamp = input_stamps(self.paths, self.cache.engine, self.options)
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
-            return BuildResult(self.paths.output, len(self.cache.state.records), timings=clock.laps)
+            return BuildResult(self.paths.output, len(self.cache.state.records), path="up to date", timings=clock.laps)
         errors = ErrorList(self.paths.root)
         config = load_config(self.paths, errors, self.options.base_url)
         selection = Selection(moment, self.options.drafts, self.options.future)
-        compiled_count = self._compile(config, errors)
+        compiled_count, changed = self._compile(config, errors)
         clock.lap("load")
+        last, self.last = self.last, None  # taken: a failed build must not leave a half-updated graph
+        state = self.cache.state
+        in_time = state.next_change is None or moment < state.next_change
+        if last and not errors and in_time and last.applies(repr(config), other_stamp, changed, self.cache.index):
+            again = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
+            clock.lap("site")
+            errors.raise_if_any()
+            result = self._write(config, last.site, last.routes, {}, errors, clock, only=again)
+            result.path = "bodies"
+            self._finish(stamp, result, compiled_count)
+            self.last = last
+            return result
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, errors)
         self.urls = {e.doc.rel: e.url for e in site.articles + site.pages}
         routes = plan(site)
@@ -82,10 +97,14 @@ class Builder:
             errors.raise_if_any()
         result = self._write(config, site, routes, files, errors, clock)
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
+        self._finish(stamp, result, compiled_count)
+        self.last = LastBuild.of(repr(config), other_stamp, site, routes, self.cache.index)
+        return result
+
+    def _finish(self, stamp: str, result: BuildResult, compiled: int) -> None:
         self.cache.state.stamp = stamp
         self.cache.save(outputs_too=True)
-        result.compiled = compiled_count
-        return result
+        result.compiled = compiled
 
     @staticmethod
     def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
@@ -107,14 +126,15 @@ class Builder:
             self._templates = (key, Templates(self.paths.templates, config, {}))
         return self._templates[1]
 
-    def _compile(self, config: SiteConfig, errors: ErrorList) -> int:
+    def _compile(self, config: SiteConfig, errors: ErrorList) -> tuple[int, set[str]]:
         """Bring the cache index up to date with content/; convert only what changed."""
         index, content = self.cache.index, self.paths.content
         tz = str(config.timezone)
         if index and next(iter(index.values())).tz != tz:
             index.clear()  # dates were read in another timezone
         current: dict[str, Path] = {p.relative_to(content).as_posix(): p for p in find_sources(content)}
-        for gone in set(index) - set(current):
+        changed = set(index) - set(current)
+        for gone in changed:
             del index[gone]
         stale = []
         for rel, path in current.items():
@@ -129,6 +149,7 @@ class Builder:
         for done in compile_many(stale, content, self.paths.root, tz, self.options.jobs):
             done.record.tz = tz
             index[done.rel] = done.record
+            changed.add(done.rel)
             if done.html:
                 pending.append((done.record.text_hash, done.html))
             if len(pending) >= 256:
@@ -139,13 +160,18 @@ class Builder:
         for rel in sorted(index):
             for e in index[rel].errors:
                 errors.errors.append(e)
-        return len(stale)
+        return len(stale), changed
 
     def _compiled(self) -> dict[str, tuple]:  # type: ignore[type-arg]
         return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}
 
-    def _write(self, config: SiteConfig, site: Site, routes: list[Route], files: dict[str, Path], errors: ErrorList, clock: _Clock) -> BuildResult:
-        annotate(site)
+    def _write(
+        self, config: SiteConfig, site: Site, routes: list[Route], files: dict[str, Path], errors: ErrorList, clock: _Clock,
+        only: set[int] | None = None,
+    ) -> BuildResult:
+        """Draw the routes whose signature changed (only those in ``only``, when given) and write."""
+        if only is None:
+            annotate(site)
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data)
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
@@ -155,7 +181,11 @@ class Builder:
         result = BuildResult(self.paths.output, len(routes))
         with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not previous) as writer:
             todo = []
-            for route in routes:
+            if only is not None:  # everything else is as the last build left it
+                records.update(previous)
+            for i, route in enumerate(routes):
+                if only is not None and i not in only:
+                    continue
                 route_sig = signatures.route(route)
                 old = previous.get(route.file)
                 if old and old.signature == signatures.full(route_sig, old.globals) and writer.exists(route.file):
@@ -172,14 +202,15 @@ class Builder:
                 records[route.file] = record
             result.rendered = len(todo)
             clock.lap("render")
-            for rel, source in files.items():
-                records[rel] = self._copy(writer, source, rel, previous.get(rel))
-            code = previous.get(CODE_CSS)
-            if not (code and code.signature == self.cache.engine and writer.exists(CODE_CSS)):
-                writer.write(CODE_CSS, code_stylesheet().encode())
-            records[CODE_CSS] = OutputRecord(self.cache.engine, "")
-            for rel in sorted(set(previous) - set(records)):
-                writer.delete(rel)
+            if only is None:
+                for rel, source in files.items():
+                    records[rel] = self._copy(writer, source, rel, previous.get(rel))
+                code = previous.get(CODE_CSS)
+                if not (code and code.signature == self.cache.engine and writer.exists(CODE_CSS)):
+                    writer.write(CODE_CSS, code_stylesheet().encode())
+                records[CODE_CSS] = OutputRecord(self.cache.engine, "")
+                for rel in sorted(set(previous) - set(records)):
+                    writer.delete(rel)
             if errors:
                 self.cache.save(outputs_too=False)
                 errors.raise_if_any()

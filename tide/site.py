@@ -177,6 +177,8 @@ class Site:
     authors: list[Author]
     promos: list[dict[str, Any]]
     tracker: Tracker
+    held_back: dict[str, Document] = field(default_factory=dict)  # drafts and future articles left out
+    media: set[str] = field(default_factory=set)  # files in content/media/, as media/...
 
 
 def build_site(
@@ -212,7 +214,7 @@ def build_site(
     _link_related(articles, config.related_count)
     authors = _authors(articles, config, content, tracker, errors)
     promos = _promos(config, selection.now, content, errors)
-    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker)
+    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media)
 
 
 def permalink(doc: Document, config: SiteConfig) -> str:
@@ -229,19 +231,36 @@ def url_of_file(rel: str) -> str:
 
 def _entry(doc: Document, r: Rendered, body_key: str, bodies: BodyStore, config: SiteConfig, selection: Selection, links: Links) -> Entry:
     unpublished = doc.draft or (doc.date is not None and doc.date > selection.now)
-    return Entry(
+    entry = Entry(
         doc=doc,
         url=permalink(doc, config),
         body_key=body_key,
         bodies=bodies,
-        summary=doc.summary or summarize(r.first_paragraph, config.summary_length),
-        reading_minutes=reading_minutes(r.cjk_chars, r.latin_words, config.cjk_per_minute, config.words_per_minute),
-        headings=r.headings,
-        show_toc=sum(h.level == 2 for h in r.headings) >= config.toc_min_headings,
+        summary="",
+        reading_minutes=0,
+        headings=(),
+        show_toc=False,
         cover=url_of_file(doc.cover) if doc.cover else None,
         unpublished=unpublished,
         links=links,
     )
+    refresh_body(entry, r, body_key, config)
+    return entry
+
+
+def refresh_body(entry: Entry, r: Rendered, body_key: str, config: SiteConfig) -> None:
+    """Set what an entry takes from its body; used again when only the body was edited."""
+    entry.body_key = body_key
+    entry.summary = entry.doc.summary or summarize(r.first_paragraph, config.summary_length)
+    entry.reading_minutes = reading_minutes(r.cjk_chars, r.latin_words, config.cjk_per_minute, config.words_per_minute)
+    entry.headings = r.headings
+    entry.show_toc = sum(h.level == 2 for h in r.headings) >= config.toc_min_headings
+
+
+def check_links(entry: Entry, r: Rendered, site: Site, sources: set[str], content: Path, errors: ErrorList) -> None:
+    """Check one entry's links against a built site (after an edit of its body alone)."""
+    by_rel = {e.doc.rel: e for e in site.articles + site.pages}
+    _check_links(entry, r, by_rel, site.held_back, sources, content, site.media, errors)
 
 
 def _check_links(

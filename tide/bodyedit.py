@@ -1,0 +1,95 @@
+"""The preview's fast path: edits that changed only article bodies reuse the last site graph.
+
+Rebuilding the graph of 10,000 articles (URLs, tags, neighbours, related articles) and every
+output's signature takes seconds; an edit inside a body changes none of that structure. When
+the front matter of every changed file is exactly as before and nothing but sources changed,
+we refresh those entries, recompute the digests they feed, and look again only at the outputs
+that show them or read a collection they are in. ``tests/test_incremental.py`` holds this
+path to the same byte-for-byte standard as the full one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import SiteConfig
+from .content import Document
+from .deps import collections_of, entries_in, set_card, set_view
+from .errors import ErrorList
+from .routes import Route
+from .site import Entry, Site, check_links, refresh_body
+from .store import OutputRecord, SourceRecord
+
+
+@dataclass(slots=True)
+class LastBuild:
+    """What a successful build leaves for the next one in the same process."""
+
+    config_key: str
+    other_stamp: str  # every input but the article and page sources
+    site: Site
+    routes: list[Route]
+    docs: dict[str, Document]  # source path -> front matter as built
+    by_rel: dict[str, Entry] = field(default_factory=dict)
+    entry_routes: dict[int, set[int]] = field(default_factory=dict)  # id(entry) -> indexes of routes handed it
+    related_by: dict[int, list[Entry]] = field(default_factory=dict)  # id(entry) -> entries listing it as related
+
+    @classmethod
+    def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: dict[str, SourceRecord]) -> LastBuild:
+        last = cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
+        entries = site.articles + site.pages
+        last.by_rel = {e.doc.rel: e for e in entries}
+        for i, route in enumerate(routes):
+            for e in entries_in(route.context):
+                last.entry_routes.setdefault(id(e), set()).add(i)
+        for e in site.articles:
+            for r in e.related:
+                last.related_by.setdefault(id(r), []).append(e)
+        return last
+
+    def applies(self, config_key: str, other_stamp: str, changed: set[str], index: dict[str, SourceRecord]) -> bool:
+        """True when only bodies changed since this build."""
+        if not other_stamp or other_stamp != self.other_stamp or config_key != self.config_key:
+            return False
+        if set(index) != set(self.docs) or not changed:
+            return False
+        return all(index[rel].doc is not None and index[rel].doc == self.docs[rel] for rel in changed)
+
+
+def apply_body_edits(
+    last: LastBuild, changed: set[str], index: dict[str, SourceRecord], config: SiteConfig,
+    content: Path, records: dict[str, OutputRecord], errors: ErrorList,
+) -> set[int]:  # fmt: skip
+    """Refresh the edited entries in place; return the indexes of the routes to look at again."""
+    touched: list[Entry] = []
+    for rel in sorted(changed):
+        entry = last.by_rel.get(rel)
+        record = index[rel]
+        if entry is None or record.rendered is None:
+            continue  # a draft or future article: no page shows it
+        refresh_body(entry, record.rendered, record.text_hash, config)
+        check_links(entry, record.rendered, last.site, set(index), content, errors)
+        touched.append(entry)
+    views: dict[int, Entry] = {}
+    collections: set[str] = set()
+    for entry in touched:
+        before = entry.card
+        set_card(entry)
+        views[id(entry)] = entry
+        if entry.card != before:
+            collections |= collections_of(entry)
+            for other in [entry.older, entry.newer, *last.related_by.get(id(entry), [])]:
+                if other is not None:
+                    views[id(other)] = other
+    for entry in views.values():
+        set_view(entry)
+    again: set[int] = set()
+    for entry in views.values():
+        again |= last.entry_routes.get(id(entry), set())
+    if collections:
+        for i, route in enumerate(last.routes):
+            old = records.get(route.file)
+            if old is None or collections.intersection(old.globals):
+                again.add(i)
+    return again
