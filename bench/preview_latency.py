@@ -48,6 +48,15 @@ def prepare(root: Path, articles: int | None) -> Path:
     return article
 
 
+def url_of(article: Path) -> str:
+    """The article's URL under the project's permalink pattern (the corpus uses /{year}/{slug}/)."""
+    fields = dict(line.split(":", 1) for line in article.read_text(encoding="utf-8").split("\n---\n")[0].splitlines()[1:] if ":" in line)
+    slug, year = fields["slug"].split("#")[0].strip(), fields["date"].strip().strip('"')[:4]
+    settings = (article.parents[2] / "site.yaml").read_text(encoding="utf-8")
+    pattern = next((line.split(":", 1)[1].strip() for line in settings.splitlines() if line.strip().startswith("article:")), "/articles/{slug}/")
+    return pattern.format(slug=slug, year=year)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -77,11 +86,7 @@ def main() -> int:
         try:
             with chromium() as browser:
                 page = browser.new_page()
-                slug = next(line.split(":", 1)[1].strip().split()[0] for line in article.read_text().splitlines() if line.startswith("slug:"))
-                page.goto(f"http://127.0.0.1:{port}/articles/{slug}/")
-                if page.title().startswith("页面不存在"):  # the corpus uses another permalink pattern
-                    page.goto(f"http://127.0.0.1:{port}/")
-                    page.click(f"a[href*='{slug}']")
+                page.goto(f"http://127.0.0.1:{port}{url_of(article)}")
                 page.wait_for_function("window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol > 0")
                 text = article.read_text(encoding="utf-8")
                 head, sep, body = text.partition("\n---\n")

@@ -16,7 +16,7 @@ def test_every_page_kind_exists(sample_site: Path) -> None:
     for rel in [
         "index.html", "page/2/index.html", "articles/luckin-coffee-unit-economics/index.html", "about/index.html",
         "tags/index.html", "tags/rui-xing/index.html", "categories/index.html", "categories/shen-du/index.html",
-        "authors/lin-qiao/index.html", "archive/index.html", "404.html", "feed.xml", "categories/shen-du/feed.xml",
+        "authors/lin-qiao/index.html", "archive/index.html", "archive/2025/index.html", "404.html", "feed.xml", "categories/shen-du/feed.xml",
         "sitemap.xml", "robots.txt", "static/style.css", "static/code.css", "media/luckin-stores.webp",
     ]:  # fmt: skip
         assert (sample_site / rel).is_file(), rel
@@ -98,7 +98,10 @@ def test_the_home_page_lists_the_newest_first_with_summaries(sample_site: Path) 
 def test_the_archive_groups_by_year_and_month(sample_site: Path) -> None:
     html = (sample_site / "archive/index.html").read_text()
     assert html.index("2025 年") < html.index("2024 年")
-    assert "<h3>12月</h3>" in html
+    assert '<a href="/archive/2024/#m12">12月</a> <span class="count">1 篇</span>' in html
+    year = (sample_site / "archive/2025/index.html").read_text()
+    assert year.index('id="m4"') < year.index('id="m3"') < year.index('id="m1"')
+    assert "2025年4月20日" in year and "霸王茶姬" in year
 
 
 def test_the_404_page_links_home_with_root_relative_urls(sample_site: Path) -> None:

@@ -17,7 +17,7 @@ from .compile import compile_many, trusted_mtime
 from .config import BuildOptions, Paths, SiteConfig, load_config
 from .bodyedit import LastBuild, apply_body_edits
 from .freshness import input_stamps, up_to_date
-from .content import find_sources, parse_datetime
+from .content import parse_datetime, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .markup import code_stylesheet
@@ -56,6 +56,7 @@ class Builder:
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
         self._parsed_templates: dict[str, set[str] | None] = {}
         self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
+        self.autosave = True  # the preview turns this off after its first build and saves on exit
 
     def close(self) -> None:
         self.cache.discard()
@@ -93,7 +94,8 @@ class Builder:
         check_collisions(routes, claims, errors)
         clock.lap("site")
         if errors:
-            self.cache.save(outputs_too=False)
+            if self.autosave:
+                self.cache.save(outputs_too=False)
             errors.raise_if_any()
         result = self._write(config, site, routes, files, errors, clock)
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
@@ -103,8 +105,13 @@ class Builder:
 
     def _finish(self, stamp: str, result: BuildResult, compiled: int) -> None:
         self.cache.state.stamp = stamp
-        self.cache.save(outputs_too=True)
+        if self.autosave:
+            self.cache.save(outputs_too=True)
         result.compiled = compiled
+
+    def save(self) -> None:
+        """Write the cache now (the preview calls this when it stops)."""
+        self.cache.save(outputs_too=True)
 
     @staticmethod
     def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
@@ -132,19 +139,21 @@ class Builder:
         tz = str(config.timezone)
         if index and next(iter(index.values())).tz != tz:
             index.clear()  # dates were read in another timezone
-        current: dict[str, Path] = {p.relative_to(content).as_posix(): p for p in find_sources(content)}
+        prefix = len(str(content)) + 1
+        current = {p[prefix:].replace(os.sep, "/"): p for p in source_files(content)}  # strings: 10,000 Paths cost 0.3 s
         changed = set(index) - set(current)
         for gone in changed:
             del index[gone]
         stale = []
         for rel, path in current.items():
-            record, st = index.get(rel), path.stat()
+            record, st = index.get(rel), os.stat(path)
             if record is not None and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size:
                 continue
-            if record is not None and record.text_hash == digest(path.read_bytes()):  # touched, not changed
-                record.mtime_ns, record.size = trusted_mtime(st.st_mtime_ns), st.st_size
-                continue
-            stale.append(path)
+            with open(path, "rb") as f:
+                if record is not None and record.text_hash == digest(f.read()):  # touched, not changed
+                    record.mtime_ns, record.size = trusted_mtime(st.st_mtime_ns), st.st_size
+                    continue
+            stale.append(Path(path))
         pending: list[tuple[str, str]] = []
         for done in compile_many(stale, content, self.paths.root, tz, self.options.jobs):
             done.record.tz = tz
@@ -212,9 +221,12 @@ class Builder:
                 for rel in sorted(set(previous) - set(records)):
                     writer.delete(rel)
             if errors:
-                self.cache.save(outputs_too=False)
+                if self.autosave:
+                    self.cache.save(outputs_too=False)
                 errors.raise_if_any()
             result.written, result.deleted = list(writer.written), list(writer.deleted)
+            if not self.autosave and (writer.written or writer.deleted):
+                self.cache.mark_dirty()  # before the output moves on, so a crash cannot leave records that lie
             writer.commit()
         self.cache.state.records = records
         clock.lap("write")

@@ -80,7 +80,7 @@ def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
         for p in paginate(author.members, c.per_page, author.url):
             routes.append(Route(p.urls[p.number - 1], "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
     routes += [
-        Route("/archive/", "archive.html", {"years": archive(site.articles, c.timezone)}, "the archive"),
+        *archive_routes(site.articles, c.timezone),
         Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False),
         _feed(FEED, c.title, site.articles[: c.feed_size], "/"),
         Route("/robots.txt", "robots.txt", {}, "robots.txt", in_sitemap=False),
@@ -101,6 +101,19 @@ def archive(articles: list[Entry], tz: Any) -> list[tuple[int, list[tuple[int, l
         months = [(month, [a for _, a in group]) for month, group in groupby(in_year, key=lambda d: d[0].month)]
         years.append((year, months))
     return years
+
+
+def archive_routes(articles: list[Entry], tz: Any) -> list[Route]:
+    """/archive/ lists the years and months with counts; /archive/YYYY/ lists one year's articles.
+
+    One page a year keeps an edit from redrawing a page of every article the site has.
+    """
+    years = archive(articles, tz)
+    index = [(year, [(month, len(items)) for month, items in months]) for year, months in years]
+    routes = [Route("/archive/", "archive.html", {"years": index}, "the archive")]
+    for year, months in years:
+        routes.append(Route(f"/archive/{year}/", "archive_year.html", {"year": year, "months": months}, f"the archive of {year}"))
+    return routes
 
 
 def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorList) -> None:

@@ -233,6 +233,7 @@ async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open
     preview = Preview(paths, options, port, navigate)
     result, errors = await asyncio.get_running_loop().run_in_executor(preview.executor, preview.rebuild)
     preview._announce(set(), result, errors)
+    preview.builder.autosave = False  # saving a large cache after every edit costs more than the edit
     if errors and not (paths.output / "index.html").exists():
         print("the first build failed and there is no earlier one to show; fix the errors above and start again", file=sys.stderr)
         return 1
@@ -267,5 +268,6 @@ async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open
         observer.stop()
         observer.join(timeout=2)
         server.stop()
-        preview.executor.shutdown(wait=False, cancel_futures=True)
+        preview.executor.shutdown(wait=True, cancel_futures=True)
+        preview.builder.save()
     return 0

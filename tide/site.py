@@ -51,8 +51,30 @@ class Tracker:
             self.current.add(key)
 
 
+class _Collection:
+    """Articles grouped under an author or a term; reading them from a template is tracked."""
+
+    __slots__ = ()
+    tracker: Tracker
+    members: list[Entry]
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def articles(self) -> list[Entry]:
+        self.tracker.touch(self.key)
+        return self.members
+
+    @property
+    def count(self) -> int:
+        """How many articles, without making the page depend on which ones."""
+        return len(self.members)
+
+
 @dataclass(eq=False, slots=True)
-class Author:
+class Author(_Collection):
     id: str
     name: str
     bio: str
@@ -65,19 +87,9 @@ class Author:
     def key(self) -> str:
         return f"author:{self.id}"
 
-    @property
-    def articles(self) -> list[Entry]:
-        self.tracker.touch(self.key)
-        return self.members
-
-    @property
-    def count(self) -> int:
-        """How many articles, without making the page depend on which ones."""
-        return len(self.members)
-
 
 @dataclass(eq=False, slots=True)
-class Term:
+class Term(_Collection):
     """A tag or a category and the articles filed under it, newest first."""
 
     kind: str  # "tag" or "category"
@@ -90,16 +102,6 @@ class Term:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.name}"
-
-    @property
-    def articles(self) -> list[Entry]:
-        self.tracker.touch(self.key)
-        return self.members
-
-    @property
-    def count(self) -> int:
-        """How many articles, without making the page depend on which ones."""
-        return len(self.members)
 
 
 @dataclass(eq=False, slots=True)

@@ -132,8 +132,16 @@ class Cache:
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         if self.persistent:
             self.state = self._read(self._state_file(), OutputState(self.output))
-            if self.state.output != self.output:
-                self.state = OutputState(self.output)
+            if self.state.output != self.output or self._dirty_file().exists():
+                self.state = OutputState(self.output)  # the output moved on after the last save: trust nothing
+
+    def _dirty_file(self) -> Path:
+        return self._state_file().with_suffix(".dirty")
+
+    def mark_dirty(self) -> None:
+        """Say on disk that the output is newer than the saved records, until the next save."""
+        if self.persistent and not self._dirty_file().exists():
+            self._dirty_file().touch()
 
     @property
     def index(self) -> dict[str, SourceRecord]:
@@ -169,6 +177,7 @@ class Cache:
             self._write(self.folder / "slugs.pickle", cjk.SLUGS)
         if outputs_too:
             self._write(self._state_file(), self.state)
+            self._dirty_file().unlink(missing_ok=True)
         if self._index is not None:
             self.bodies.keep_only({r.text_hash for r in self._index.values()})
 
