@@ -105,7 +105,11 @@ class Ours(Tool):
             append(self.article, f"\n基准编辑第 {n} 次。\n")
         elif scenario == "template edited":
             base = self.root / "templates" / "base.html"
-            base.write_text(base.read_text().replace("转载请注明出处", f"转载请注明出处（{n}）", 1) if n == 0 else re.sub(r"转载请注明出处（\d+）", f"转载请注明出处（{n}）", base.read_text()))
+            base.write_text(
+                base.read_text().replace("转载请注明出处", f"转载请注明出处（{n}）", 1)
+                if n == 0
+                else re.sub(r"转载请注明出处（\d+）", f"转载请注明出处（{n}）", base.read_text())
+            )
         elif scenario == "stylesheet edited":
             append(self.root / "templates" / "static" / "style.css", f"/* bench {n} */\n")
         return True

@@ -64,7 +64,7 @@ def test_a_link_to_nowhere_is_reported_at_its_line(project: Project) -> None:
 
 
 def test_an_image_to_nowhere_is_reported_at_its_line(project: Project) -> None:
-    project.article("a", body="第一段。\n\n![图](../media/none.webp \"图源:京东\")\n")
+    project.article("a", body='第一段。\n\n![图](../media/none.webp "图源:京东")\n')
     assert project.errors() == ["content/articles/a.md:8: image '../media/none.webp' points to content/media/none.webp, which does not exist"]
 
 

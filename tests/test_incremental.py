@@ -58,7 +58,11 @@ def show_more(project: Project) -> None:
     notfound = project.root / "templates/404.html"
     notfound.write_text(notfound.read_text().replace("{{ item.title }}</a>", "{{ item.title }}</a> {{ item.summary }} {{ item.reading_minutes }}"))
     article = project.root / "templates/article.html"
-    article.write_text(article.read_text().replace('<span class="label">上一篇</span>{{ page.older.title }}', '<span class="label">上一篇</span>{{ page.older.title }} {{ page.older.summary }}'))
+    article.write_text(
+        article.read_text().replace(
+            '<span class="label">上一篇</span>{{ page.older.title }}', '<span class="label">上一篇</span>{{ page.older.title }} {{ page.older.summary }}'
+        )
+    )
 
 
 def age_all(project: Project) -> None:

@@ -7,10 +7,7 @@ convert = Converter().convert
 
 def test_an_image_with_a_title_is_a_figure_with_its_credit_as_caption() -> None:
     html = convert('![SU7 Ultra 上市](../../media/su7.webp "图源:京东")', "articles/2025", 5).html
-    assert html == (
-        '<figure><img alt="SU7 Ultra 上市" decoding="async" loading="lazy" src="tide:media/su7.webp">'
-        "<figcaption>图源:京东</figcaption></figure>"
-    )
+    assert html == ('<figure><img alt="SU7 Ultra 上市" decoding="async" loading="lazy" src="tide:media/su7.webp"><figcaption>图源:京东</figcaption></figure>')
 
 
 def test_an_image_inside_text_stays_inline() -> None:

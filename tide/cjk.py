@@ -6,7 +6,6 @@ import math
 import re
 import unicodedata
 
-
 # Han ideographs (with extensions), CJK punctuation is not counted: readers skim it.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\u3040-\u30ff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from .content import parse_document
 from .errors import ErrorList
-from .markup import Converter
 from .freshness import RACY_NS
+from .markup import Converter
 from .store import SourceRecord, digest
 
 PARALLEL_FROM = 64  # below this many files, starting processes costs more than it saves

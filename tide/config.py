@@ -193,9 +193,7 @@ def _zone(name: Any) -> ZoneInfo | None:
 
 
 def _is_nav(value: Any) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str) for item in value
-    )
+    return isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str) for item in value)
 
 
 def _is_str_map(value: Any) -> bool:

@@ -83,11 +83,6 @@ def resolve_ref(ref: str, from_dir: str) -> str | None:
     return None if joined == ".." or joined.startswith("../") or joined == "." else joined
 
 
-def load_document(path: Path, content: Path, tz: ZoneInfo, errors: ErrorList) -> Document | None:
-    """Read one source file; report every problem in it and return None if it cannot be used."""
-    return parse_document(path.read_bytes(), path, content, tz, errors)
-
-
 def parse_document(raw: bytes, path: Path, content: Path, tz: ZoneInfo, errors: ErrorList) -> Document | None:
     """Check the bytes of one source file (read by the caller, who may also hash them)."""
     rel = path.relative_to(content).as_posix()

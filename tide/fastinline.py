@@ -45,7 +45,7 @@ class FastInlineProcessor(InlineProcessor):
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         registry = self.md.inlinePatterns
         patterns = list(registry)
-        self._triggers = [_triggers(item.name, p) for item, p in zip(registry._priority, patterns)]
+        self._triggers = [_triggers(item.name, p) for item, p in zip(registry._priority, patterns, strict=True)]
         self.inlinePatterns = patterns  # type: ignore[assignment]  # a list indexes far faster than the Registry
         try:
             return super().run(tree, ancestors)

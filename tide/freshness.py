@@ -15,7 +15,6 @@ from datetime import datetime
 from .config import BuildOptions, Paths
 from .store import Cache
 
-
 RACY_NS = 3_000_000_000  # a file changed this recently may change again within the clock's grain
 
 
@@ -55,13 +54,7 @@ def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str,
 
 def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool:
     state = cache.state
-    return (
-        cache.persistent
-        and stamp != ""
-        and state.stamp == stamp
-        and (state.next_change is None or moment < state.next_change)
-        and paths.output.is_dir()
-    )
+    return cache.persistent and stamp != "" and state.stamp == stamp and (state.next_change is None or moment < state.next_change) and paths.output.is_dir()
 
 
 def quick_check(paths: Paths, options: BuildOptions) -> bool:

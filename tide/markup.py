@@ -202,7 +202,7 @@ class _Quotes(Treeprocessor):
         for block in root.iter():
             if block.tag in self.BLOCKS:
                 slots = self._slots(block)
-                for (node, attr), text in zip(slots, curl_quotes([getattr(n, a) or "" for n, a in slots])):
+                for (node, attr), text in zip(slots, curl_quotes([getattr(n, a) or "" for n, a in slots]), strict=True):
                     setattr(node, attr, text)
 
     def _slots(self, el: etree.Element) -> list[tuple[etree.Element, str]]:

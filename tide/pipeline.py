@@ -13,13 +13,13 @@ from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 
+from .bodyedit import LastBuild, apply_body_edits
 from .compile import compile_many, trusted_mtime
 from .config import BuildOptions, Paths, SiteConfig, load_config
-from .bodyedit import LastBuild, apply_body_edits
-from .freshness import input_stamps, up_to_date
 from .content import parse_datetime, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
+from .freshness import input_stamps, up_to_date
 from .markup import code_stylesheet
 from .output import Writer, files_under
 from .routes import Route, check_collisions, plan
@@ -175,7 +175,13 @@ class Builder:
         return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}
 
     def _write(
-        self, config: SiteConfig, site: Site, routes: list[Route], files: dict[str, Path], errors: ErrorList, clock: _Clock,
+        self,
+        config: SiteConfig,
+        site: Site,
+        routes: list[Route],
+        files: dict[str, Path],
+        errors: ErrorList,
+        clock: _Clock,
         only: set[int] | None = None,
     ) -> BuildResult:
         """Draw the routes whose signature changed (only those in ``only``, when given) and write."""

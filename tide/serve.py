@@ -214,12 +214,6 @@ class _Watch(FileSystemEventHandler):
                 self.loop.call_soon_threadsafe(self.preview.changed, os.fsdecode(path))
 
 
-class _Watcher:
-    """Allows LiveReloadHandler's log line to name a file; we never let it poll."""
-
-    filepath = None
-
-
 def serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool = False, navigate: bool = False) -> int:
     """Build, then serve ``paths.output`` with live reload until Ctrl-C."""
     try:
@@ -237,7 +231,6 @@ async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open
     if errors and not (paths.output / "index.html").exists():
         print("the first build failed and there is no earlier one to show; fix the errors above and start again", file=sys.stderr)
         return 1
-    LiveReloadHandler.watcher = _Watcher()
     logging.getLogger("tornado.access").setLevel(logging.ERROR)  # the terminal is for build messages
     app = tornado.web.Application([
         (r"/livereload", LiveReloadHandler),

@@ -309,7 +309,7 @@ def _newest_first(e: Entry) -> tuple[float, str]:
 
 
 def _link_neighbours(articles: list[Entry]) -> None:
-    for newer, older in zip(articles, articles[1:]):
+    for newer, older in zip(articles, articles[1:], strict=False):
         newer.older, older.newer = older, newer
 
 
@@ -368,7 +368,9 @@ def _authors(articles: list[Entry], config: SiteConfig, content: Path, tracker: 
     for article in articles:
         for ref in article.doc.authors:
             if ref not in known and _AUTHOR_ID.match(ref):
-                errors.add(content / article.doc.rel, article.doc.lines.get("authors", 1), f"unknown author id '{ref}'; add it to data/authors.yaml or write the name")
+                errors.add(
+                    content / article.doc.rel, article.doc.lines.get("authors", 1), f"unknown author id '{ref}'; add it to data/authors.yaml or write the name"
+                )
                 continue
             if ref not in authors:
                 authors[ref] = _author(ref, known.get(ref), config.permalinks["author"], tracker, content, data_file, errors)
@@ -377,9 +379,7 @@ def _authors(articles: list[Entry], config: SiteConfig, content: Path, tracker: 
     return sorted(authors.values(), key=lambda a: a.url)
 
 
-def _author(
-    ref: str, info: dict[str, Any] | None, pattern: str, tracker: Tracker, content: Path, data_file: Path, errors: ErrorList
-) -> Author:
+def _author(ref: str, info: dict[str, Any] | None, pattern: str, tracker: Tracker, content: Path, data_file: Path, errors: ErrorList) -> Author:
     if info is None:
         slug = slugify(ref) or "author"
         return Author(slug, ref, "", None, pattern.format(slug=slug), tracker)
