@@ -64,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("clean", help="remove site/, the preview folder and the build cache")
     c.set_defaults(run=run_clean)
+    # --help lists every command with every option, not only the command names
+    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, c))
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
 
@@ -102,6 +105,8 @@ def run_build(args: argparse.Namespace) -> int:
 
     result = build(paths, options)
     took = sum(result.timings.values())
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     print(
         f"built {result.pages} outputs into {result.output} in {took:.2f} s: "
         f"{result.compiled} sources converted, {result.rendered} pages drawn, "

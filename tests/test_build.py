@@ -153,3 +153,24 @@ def test_the_output_may_not_replace_the_content(project: Project) -> None:
     result = project.cli("build", "--output", str(project.root / "content"))
     assert result.returncode == 1 and "refusing to build here" in result.stderr
     assert (project.root / "content/articles/a.md").is_file()
+
+
+def test_a_changed_slug_warns_that_shared_links_break_until_an_alias_keeps_them(project: Project) -> None:
+    project.article("a", front="slug: old-name")
+    project.build()
+    project.article("a", front="slug: new-name")
+    result = project.cli("build")
+    assert result.returncode == 0
+    assert "content/articles/a.md:4: warning: URL /articles/old-name/ moved to /articles/new-name/; add 'aliases: [/articles/old-name/]'" in result.stderr
+    project.article("a", front="slug: new-name\naliases: [/articles/old-name/]")
+    again = project.cli("build")
+    assert "warning" not in again.stderr
+    assert "url=/articles/new-name/" in project.read("articles/old-name/index.html")
+
+
+def test_a_deleted_article_warns_that_its_url_is_gone(project: Project) -> None:
+    project.article("a")
+    project.article("b")
+    project.build()
+    (project.root / "content/articles/a.md").unlink()
+    assert "warning: URL /articles/a/ is gone (articles/a.md was published there)" in project.cli("build").stderr

@@ -9,7 +9,8 @@ from conftest import Project
 
 def test_help_lists_every_command_and_build_option(project: Project) -> None:
     top = project.cli("--help").stdout
-    assert all(name in top for name in ("build", "serve", "new"))
+    assert all(name in top for name in ("build", "serve", "new", "clean"))
+    assert all(opt in top for opt in ("--drafts", "--future", "--base-url", "--output", "--now", "--no-cache", "--port", "--navigate", "--slug", "--tags"))
     build_help = project.cli("build", "--help").stdout
     assert all(opt in build_help for opt in ("--drafts", "--future", "--base-url", "--output", "--now"))
     serve_help = project.cli("serve", "--help").stdout

@@ -40,6 +40,7 @@ class BuildResult:
     compiled: int = 0  # sources converted (not taken from the cache)
     rendered: int = 0  # pages drawn (not skipped by their signature)
     path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused) or "full"
+    warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -97,7 +98,10 @@ class Builder:
             if self.autosave:
                 self.cache.save(outputs_too=False)
             errors.raise_if_any()
+        gone = lost_urls(self.cache.state.published, site, routes)
         result = self._write(config, site, routes, files, errors, clock)
+        result.warnings = gone
+        self.cache.state.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
         self._finish(stamp, result, compiled_count)
         self.last = LastBuild.of(repr(config), other_stamp, site, routes, self.cache.index)
@@ -310,6 +314,25 @@ def _render_parallel(templates: Templates, site: Site, todo: list[tuple[Route, s
                     yield todo[i][0], todo[i][1], html, read
     finally:
         _FORKED = None
+
+
+def lost_urls(before: dict[str, str], site: Site, routes: list[Route]) -> list[BuildError]:
+    """Published URLs the last build had and this one lacks: shared links that would now break.
+
+    A slug changed or a file renamed moves an article; ``aliases:`` keeps the old link alive.
+    """
+    served = {r.path for r in routes}
+    now_at = {e.doc.rel: e for e in site.articles + site.pages}
+    warnings = []
+    for url, rel in sorted(before.items()):
+        if url in served:
+            continue
+        moved = now_at.get(rel)
+        where, line = (f"content/{rel}", moved.doc.lines.get("slug", 1)) if moved else ("content/", 0)
+        hint = f"add 'aliases: [{url}]' to keep links to it working" + ("" if moved else " (to the article that replaces it)")
+        what = f"moved to {moved.url}" if moved else f"is gone ({rel} was published there)"
+        warnings.append(BuildError(where, line, f"warning: URL {url} {what}; {hint}"))
+    return warnings
 
 
 def _next_change(records, site: Site, selection: Selection) -> datetime | None:  # type: ignore[no-untyped-def]

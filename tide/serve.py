@@ -100,6 +100,8 @@ class Preview:
             broadcast("/")
             return
         assert result is not None
+        for warning in result.warnings:
+            print(warning, file=sys.stderr, flush=True)
         touched = result.written + result.deleted
         if had_errors:
             print("fixed: build succeeded", flush=True)

@@ -72,6 +72,7 @@ class OutputState:
     records: dict[str, OutputRecord] = field(default_factory=dict)
     stamp: str = ""  # every input file's size and time, with the options, at the last good build
     next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
+    published: dict[str, str] = field(default_factory=dict)  # URL path -> source path of every published page
 
 
 class BodyStore:
