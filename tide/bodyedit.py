@@ -63,13 +63,14 @@ def apply_body_edits(
 ) -> set[int]:  # fmt: skip
     """Refresh the edited entries in place; return the indexes of the routes to look at again."""
     touched: list[Entry] = []
+    sources = set(index)
     for rel in sorted(changed):
         entry = last.by_rel.get(rel)
         record = index[rel]
         if entry is None or record.rendered is None:
             continue  # a draft or future article: no page shows it
         refresh_body(entry, record.rendered, record.text_hash, config)
-        check_links(entry, record.rendered, last.site, set(index), content, errors)
+        check_links(entry, record.rendered, last.site, last.by_rel, sources, content, errors)
         touched.append(entry)
     views: dict[int, Entry] = {}
     collections: set[str] = set()

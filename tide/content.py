@@ -23,7 +23,7 @@ KNOWN_FIELDS = {
     "title", "date", "updated", "slug", "summary", "category", "tags", "authors",
     "editor", "reviewer", "cover", "draft", "aliases",
 }  # fmt: skip
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DATE_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
@@ -191,7 +191,7 @@ class _Fields:
         when = self.when("date", tz, required=kind == "article")
         updated = self.when("updated", tz, required=False)
         slug = self.text("slug") or _default_slug(rel)
-        if not _SLUG.match(slug):
+        if not SLUG.match(slug):
             self.fail("slug", f"slug '{slug}' may use only letters, digits, '-', '_' and '.'")
         draft = self.raw.get("draft", False)
         if not isinstance(draft, bool):
@@ -224,4 +224,4 @@ class _Fields:
 
 def _default_slug(rel: str) -> str:
     stem = posixpath.splitext(posixpath.basename(rel))[0]
-    return stem if _SLUG.match(stem) else slugify(stem) or "untitled"
+    return stem if SLUG.match(stem) else slugify(stem) or "untitled"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
@@ -16,7 +17,7 @@ from pathlib import Path
 from .bodyedit import LastBuild, apply_body_edits
 from .compile import compile_many, trusted_mtime
 from .config import BuildOptions, Paths, SiteConfig, load_config
-from .content import parse_datetime, source_files
+from .content import source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import input_stamps, up_to_date
@@ -247,19 +248,36 @@ class Builder:
 def _render(templates: Templates, site: Site, todo: list[tuple[Route, str]], errors: ErrorList, jobs: int | None):  # type: ignore[no-untyped-def]
     """Yield (route, signature, html, collections read) for each route; a broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM:
-        yield from _render_parallel(templates, site, todo, errors, jobs)
-        return
+    drawn = (
+        _drawn_in_workers(templates, site, todo, jobs) if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM else _draw_range(templates, site, todo, 0, len(todo))
+    )
+    seen: set[BuildError] = set()
+    for item in drawn:
+        if isinstance(item[1], BuildError):
+            if item[1] not in seen:
+                seen.add(item[1])
+                errors.errors.append(item[1])
+            continue
+        i, html, read = item  # type: ignore[misc]
+        yield todo[i][0], todo[i][1], html, read
+
+
+_Drawn = tuple[int, str, set[str]] | tuple[int, BuildError]
+
+
+def _draw_range(templates: Templates, site: Site, todo: list[tuple[Route, str]], start: int, stop: int) -> Iterator[_Drawn]:
+    """Draw todo[start:stop]; after a template fails once, skip its other pages."""
     failed: set[str] = set()
-    for route, route_sig in todo:
+    for i in range(start, stop):
+        route = todo[i][0]
         if route.template in failed:
             continue
         drawn = _draw(templates, site, route)
         if isinstance(drawn, BuildError):
             failed.add(route.template)
-            errors.errors.append(drawn)
+            yield i, drawn
         else:
-            yield route, route_sig, drawn[0], drawn[1]
+            yield i, drawn[0], drawn[1]
 
 
 def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
@@ -276,42 +294,21 @@ def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]
 _FORKED: tuple[Templates, Site, list[tuple[Route, str]]] | None = None
 
 
-def _render_slice(bounds: tuple[int, int]) -> list[tuple[int, str, set[str]] | tuple[int, BuildError]]:
-    """In a forked worker: draw routes[start:stop] of the parent's list (inherited, not shipped)."""
+def _render_slice(bounds: tuple[int, int]) -> list[_Drawn]:
+    """In a forked worker: draw a slice of the parent's list (inherited, not shipped)."""
     assert _FORKED is not None
-    templates, site, todo = _FORKED
-    out: list[tuple[int, str, set[str]] | tuple[int, BuildError]] = []
-    failed: set[str] = set()
-    for i in range(*bounds):
-        route = todo[i][0]
-        if route.template in failed:
-            continue
-        drawn = _draw(templates, site, route)
-        if isinstance(drawn, BuildError):
-            failed.add(route.template)
-            out.append((i, drawn))
-        else:
-            out.append((i, drawn[0], drawn[1]))
-    return out
+    return list(_draw_range(*_FORKED, *bounds))
 
 
-def _render_parallel(templates: Templates, site: Site, todo: list[tuple[Route, str]], errors: ErrorList, jobs: int):  # type: ignore[no-untyped-def]
+def _drawn_in_workers(templates: Templates, site: Site, todo: list[tuple[Route, str]], jobs: int) -> Iterator[_Drawn]:
     global _FORKED
     _FORKED = (templates, site, todo)
     size = max(50, len(todo) // (jobs * 6))
     slices = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
-    seen: set[BuildError] = set()
     try:
         with get_context("fork").Pool(jobs) as pool:
             for batch in pool.imap(_render_slice, slices):
-                for item in batch:
-                    if isinstance(item[1], BuildError):
-                        if item[1] not in seen:
-                            seen.add(item[1])
-                            errors.errors.append(item[1])
-                        continue
-                    i, html, read = item  # type: ignore[misc]
-                    yield todo[i][0], todo[i][1], html, read
+                yield from batch
     finally:
         _FORKED = None
 
@@ -339,11 +336,7 @@ def _next_change(records, site: Site, selection: Selection) -> datetime | None: 
     """The first moment after ``selection.now`` at which the clock alone changes the site."""
     now = selection.now
     moments = [r.doc.date for r in records if r.doc and r.doc.date and r.doc.date > now]
-    for promo in site.config.promos + (site.config.data.get("promos") or []):
-        for key in ("start", "end"):
-            when = parse_datetime(promo[key], site.config.timezone) if isinstance(promo, dict) and promo.get(key) else None
-            if isinstance(when, datetime) and when > now:
-                moments.append(when)
+    moments += [when for when in site.promo_moments if when > now]
     return min(moments) if moments else None
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .cjk import slugify
-from .content import find_sources
+from .content import SLUG, find_sources
 
 _SLUG_LINE = re.compile(r"^slug:\s*['\"]?([^'\"\s]+)", re.MULTILINE)
 
@@ -20,7 +20,7 @@ class ScaffoldRefused(Exception):
 def new_article(content: Path, title: str, now: datetime, slug: str | None = None, category: str | None = None, tags: list[str] | None = None) -> Path:
     """Write ``content/articles/YYYY/<slug>.md`` and return its path; never overwrite anything."""
     slug = slug or slugify(title) or "untitled"
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", slug):
+    if not SLUG.match(slug):
         raise ScaffoldRefused(f"slug '{slug}' may use only letters, digits, '-', '_' and '.'")
     path = content / "articles" / f"{now:%Y}" / f"{slug}.md"
     if path.exists():

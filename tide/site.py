@@ -181,6 +181,7 @@ class Site:
     tracker: Tracker
     held_back: dict[str, Document] = field(default_factory=dict)  # drafts and future articles left out
     media: set[str] = field(default_factory=set)  # files in content/media/, as media/...
+    promo_moments: list[datetime] = field(default_factory=list)  # every promo start and end
 
 
 def build_site(
@@ -215,8 +216,8 @@ def build_site(
     categories = _terms(articles, "category", config, tracker)
     _link_related(articles, config.related_count)
     authors = _authors(articles, config, content, tracker, errors)
-    promos = _promos(config, selection.now, content, errors)
-    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media)
+    promos, moments = _promos(config, selection.now, content, errors)
+    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media, moments)
 
 
 def permalink(doc: Document, config: SiteConfig) -> str:
@@ -259,9 +260,8 @@ def refresh_body(entry: Entry, r: Rendered, body_key: str, config: SiteConfig) -
     entry.show_toc = sum(h.level == 2 for h in r.headings) >= config.toc_min_headings
 
 
-def check_links(entry: Entry, r: Rendered, site: Site, sources: set[str], content: Path, errors: ErrorList) -> None:
+def check_links(entry: Entry, r: Rendered, site: Site, by_rel: dict[str, Entry], sources: set[str], content: Path, errors: ErrorList) -> None:
     """Check one entry's links against a built site (after an edit of its body alone)."""
-    by_rel = {e.doc.rel: e for e in site.articles + site.pages}
     _check_links(entry, r, by_rel, site.held_back, sources, content, site.media, errors)
 
 
@@ -391,15 +391,15 @@ def _author(ref: str, info: dict[str, Any] | None, pattern: str, tracker: Tracke
     return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, pattern.format(slug=ref), tracker)
 
 
-def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> list[dict[str, Any]]:
-    """The promos running at ``now``; an expired one disappears at the next build."""
+def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> tuple[list[dict[str, Any]], list[datetime]]:
+    """The promos running at ``now``, and every start and end (when the clock will change them)."""
     raw = config.data.get("promos") or []
     path = content / "data" / "promos.yaml"
     if not isinstance(raw, list):
         errors.add(path, 1, "promos must be a list of {title, text, url, start, end}")
-        return []
+        return [], []
     raw = config.promos + raw
-    active = []
+    active, moments = [], []
     for i, promo in enumerate(raw, start=1):
         if not isinstance(promo, dict) or not isinstance(promo.get("title"), str):
             errors.add(path, 1, f"promo #{i} needs a 'title'")
@@ -410,9 +410,10 @@ def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList)
             errors.add(path, 1, f"promo #{i} ('{promo['title']}'): {bad[0]}")
             continue
         start, end = window
+        moments += [w for w in window if w is not None]  # type: ignore[misc]
         if (start is None or start <= now) and (end is None or now < end):  # type: ignore[operator]
             active.append({"label": "推广", "text": "", "url": "", "link_text": "了解详情", **promo})
-    return active
+    return active, moments
 
 
 class SiteView:
