@@ -130,7 +130,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from tide.serve import serve
 
     drafts = not args.no_drafts
-    options = BuildOptions(drafts=drafts, future=drafts, now=_aware(args.now, args), base_url=f"http://{args.host}:{args.port}/")
+    options = BuildOptions(drafts=drafts, future=drafts, now=_aware(args.now, args), base_url=f"http://{args.host}:{args.port}/", fingerprint=False)
     return serve(_paths(args, ".preview"), args.host, args.port, options, open_browser=args.open, navigate=args.navigate)
 
 

@@ -46,6 +46,17 @@ class Project:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         return path
 
+    def image(self, rel: str, width: int = 640, height: int = 360, fmt: str = "PNG") -> Path:
+        """Write a real image (a two-colour pattern) that Pillow can read."""
+        from PIL import Image, ImageDraw
+
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        picture = Image.new("RGB", (width, height), (180, 40, 30))
+        ImageDraw.Draw(picture).rectangle((width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=(250, 240, 220))
+        picture.save(path, fmt)
+        return path
+
     def article(self, name: str, front: str = "", body: str = "正文第一段。\n", title: str = "标题", date: str = "2025-03-01 20:00") -> Path:
         """Write content/articles/<name>.md with a title and date plus any extra front matter."""
         head = f"title: {title}\n" + (f"date: {date}\n" if date else "") + textwrap.dedent(front).strip()

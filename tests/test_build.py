@@ -88,17 +88,18 @@ def test_lists_are_paginated_and_link_to_each_other(project: Project) -> None:
 
 def test_a_site_under_a_sub_path_links_everything_under_it(project: Project) -> None:
     project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/insight/\nnav: [{title: 关于, url: /about/}]\n")
-    project.write("content/media/a.png", "not really a png")
+    project.image("content/media/a.png")
     project.write("content/pages/about.md", "---\ntitle: 关于\nslug: about\n---\n见[文章](../articles/a.md)。\n")
     project.article("a", front="tags: [小米]\ncover: /media/a.png\naliases: [/old/]", body="![图](../media/a.png)\n\n[关于](../pages/about.md)\n")
     project.build()
     assert broken_links(project.site, "/insight/") == []
     html = project.read("articles/a/index.html")
-    assert 'href="/insight/static/style.css"' in html and 'href="/insight/about/"' in html and 'src="/insight/media/a.png"' in html
+    assert re.search(r'href="/insight/static/style\.[0-9a-f]{8}\.css"', html) and 'href="/insight/about/"' in html
+    assert 'srcset="/insight/media/a.480.' in html and 'og:image" content="https://example.org/insight/media/a.share.' in html
     assert '<link rel="canonical" href="https://example.org/insight/articles/a/">' in html
     feed = feedparser.parse((project.site / "feed.xml").read_bytes())
     assert feed.entries[0].link == "https://example.org/insight/articles/a/"
-    assert 'src="https://example.org/insight/media/a.png"' in feed.entries[0].content[0].value
+    assert 'src="https://example.org/insight/media/a.640.' in feed.entries[0].content[0].value
     assert "<loc>https://example.org/insight/tags/xiao-mi/</loc>" in project.read("sitemap.xml")
     assert "Sitemap: https://example.org/insight/sitemap.xml" in project.read("robots.txt")
     assert 'url=/insight/articles/a/"' in project.read("old/index.html")

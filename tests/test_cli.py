@@ -33,8 +33,7 @@ def test_new_writes_a_skeleton_with_a_pinyin_slug_that_builds(project: Project) 
     text = path.read_text()
     assert "title: 小米汽车京东旗舰店上线" in text and "tags: [小米, 京东]" in text and "draft: true" in text
     assert "slug: xiao-mi-qi-che-jing-dong-qi-jian-dian-shang-xian" in text
-    (project.root / "content/media").mkdir()
-    (project.root / "content/media/your-image.webp").write_bytes(b"x")
+    project.image("content/media/your-image.webp", fmt="WEBP")
     assert project.cli("build", "--drafts").returncode == 0
 
 

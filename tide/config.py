@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "toc_min_headings": 3,
     "taxonomy_slugs": {},
     "promos": [],  # joined with data/promos.yaml
+    "logo": None,  # a file in content/, e.g. /media/logo.png: the publisher's logo for search engines and share cards
 }
 PERMALINK_TOKENS = {"slug", "year", "month", "day"}
 
@@ -70,6 +71,7 @@ class BuildOptions:
     base_url: str | None = None
     use_cache: bool = True
     jobs: int | None = None  # processes; default: every core
+    fingerprint: bool = True  # theme files under names that change with their bytes (the preview turns this off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ class SiteConfig:
     toc_min_headings: int
     taxonomy_slugs: dict[str, str]
     promos: list[Any]
+    logo: str | None = None  # path inside content/
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -132,6 +135,10 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         problem = _permalink_problem(pattern, dated=kind in ("article", "page"))
         check("permalinks", problem is None, f"permalink for '{kind}': {problem}")
 
+    from .content import resolve_ref  # here: the quick up-to-date check imports this module and must stay light
+
+    logo = resolve_ref(merged["logo"], "") if isinstance(merged["logo"], str) else None
+    check("logo", merged["logo"] is None or (logo is not None and (paths.content / logo).is_file()), f"logo '{merged['logo']}' is not a file in content/")
     base = merged["base_url"] if merged["base_url"].endswith("/") else merged["base_url"] + "/"
     return SiteConfig(
         title=merged["title"],
@@ -150,6 +157,7 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         toc_min_headings=merged["toc_min_headings"],
         taxonomy_slugs=merged["taxonomy_slugs"],
         promos=merged["promos"] if isinstance(merged["promos"], list) else [],
+        logo=logo if merged["logo"] is not None else None,
         data=load_data(paths.content / "data", errors),
     )
 

@@ -2,8 +2,8 @@
 
 A signature hashes the engine, the settings and data, the templates the output's template can
 load (found with ``jinja2.meta``), and every value handed to the template. Templates may also
-reach site-wide collections (``site.articles``, ``term.articles`` ...); the Tracker notes which
-ones an output read last time, and their digests join its signature. So an edit to one article
+reach site-wide collections (``site.articles``, ``term.articles`` ...), processed pictures and
+theme files; the Tracker notes which ones an output read last time, and their digests join its signature. So an edit to one article
 redraws that article, its neighbours, and the lists, feeds and tag pages that show it; nothing else.
 """
 
@@ -78,8 +78,8 @@ def entries_in(value: Any) -> list[Entry]:
 class Signatures:
     """Computes route signatures for one build."""
 
-    def __init__(self, site: Site, base: str, templates: TemplateDigests) -> None:
-        self.site, self.base, self.templates = site, base, templates
+    def __init__(self, site: Site, base: str, templates: TemplateDigests, asset_urls: dict[str, str]) -> None:
+        self.site, self.base, self.templates, self.asset_urls = site, base, templates, asset_urls
         self._globals: dict[str, str] = {}
 
     def route(self, route: Route) -> str:
@@ -104,6 +104,11 @@ class Signatures:
                 return h(repr(s.promos))
             return h([value_digest(x) for x in getattr(s, name)])
         kind, _, name = key.partition(":")
+        if kind == "image":
+            found = s.media.pictures.get(name)
+            return h(found.digest if found else s.media.broken.get(name))
+        if kind == "asset":
+            return h(self.asset_urls.get(name))
         pool: list[Term] | list[Author] = s.authors if kind == "author" else s.tags if kind == "tag" else s.categories
         for item in pool:
             if item.key == key:

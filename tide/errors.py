@@ -32,9 +32,13 @@ class ErrorList:
 
     root: Path
     errors: list[BuildError] = field(default_factory=list)
+    warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
 
     def add(self, path: Path | str, line: int, message: str) -> None:
         self.errors.append(BuildError(self.display(path), line, message))
+
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        self.warnings.append(BuildError(self.display(path), line, f"warning: {message}"))
 
     def display(self, path: Path | str) -> str:
         """Show a path relative to the project, the way an editor's tools name it."""

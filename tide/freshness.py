@@ -33,7 +33,7 @@ def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str,
     other = hashlib.blake2b(digest_size=16)
     sources = (str(paths.content / "articles"), str(paths.content / "pages"))
     newest = newest_other = 0
-    head = repr((engine, options.drafts, options.future, options.base_url, options.now, str(paths.output))).encode()
+    head = repr((engine, options.drafts, options.future, options.base_url, options.now, options.fingerprint, str(paths.output))).encode()
     h.update(head)
     other.update(head)
     for top in (paths.content, paths.templates):

@@ -56,6 +56,7 @@ class Rendered:
     first_paragraph: str
     cjk_chars: int
     latin_words: int
+    images_without_alt: tuple[int, ...] = ()  # source lines
 
 
 class Converter:
@@ -67,6 +68,7 @@ class Converter:
         self._stats: tuple[str, int, int] = ("", 0, 0)
         self._headings: list[Heading] = []
         self._has_quotes = False
+        self._no_alt: list[str] = []
         self.md = markdown.Markdown(
             extensions=[
                 "tables",
@@ -83,7 +85,7 @@ class Converter:
 
     def convert(self, body: str, source_dir: str, body_line: int) -> Rendered:
         """Convert one body written in ``source_dir`` (a folder inside content/)."""
-        self._links, self._source_dir, self._has_quotes = [], source_dir, '"' in body
+        self._links, self._source_dir, self._has_quotes, self._no_alt = [], source_dir, '"' in body, []
         self.md.reset()
         html = self.md.convert(body)
         first, cjk, latin = self._stats
@@ -94,6 +96,7 @@ class Converter:
             first_paragraph=first,
             cjk_chars=cjk,
             latin_words=latin,
+            images_without_alt=tuple(link.line for link in _locate([(src, "image", None) for src in self._no_alt], body, body_line)),
         )
 
     def record_link(self, written: str, kind: str) -> str | None:
@@ -142,8 +145,6 @@ class _Figures(Treeprocessor):
             if len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip() and not (p[0].tail or "").strip():
                 img = p[0]
                 p.tag, p.text, img.tail = "figure", None, None
-                img.set("loading", "lazy")
-                img.set("decoding", "async")
                 title = img.attrib.pop("title", None)
                 if title:
                     etree.SubElement(p, "figcaption").text = title
@@ -255,6 +256,11 @@ class _SourceLinks(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
+            if el.tag == "img":
+                el.set("loading", "lazy")  # pictures of our own get their final attributes in site.Links
+                el.set("decoding", "async")
+                if not el.get("alt", "").strip():
+                    self.converter._no_alt.append(el.get("src", ""))
             attr = "href" if el.tag == "a" else "src" if el.tag == "img" else None
             value = el.get(attr) if attr else None
             if attr and value and is_local(value):

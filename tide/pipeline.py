@@ -14,6 +14,7 @@ from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 
+from .assets import Assets, collect
 from .bodyedit import LastBuild, apply_body_edits
 from .compile import compile_many, trusted_mtime
 from .config import BuildOptions, Paths, SiteConfig, load_config
@@ -21,14 +22,14 @@ from .content import source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import input_stamps, up_to_date
+from .images import ImageLibrary
 from .markup import code_stylesheet
 from .output import Writer, files_under
 from .routes import Route, check_collisions, plan
 from .site import Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
-from .templates import TemplateProblem, Templates
+from .templates import TemplateProblem, Templates, build_helpers
 
-CODE_CSS = "static/code.css"
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
 
 
@@ -39,6 +40,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)  # files written (changed bytes only)
     deleted: list[str] = field(default_factory=list)
     compiled: int = 0  # sources converted (not taken from the cache)
+    images: int = 0  # images opened and resized (not taken from the cache)
     rendered: int = 0  # pages drawn (not skipped by their signature)
     path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused) or "full"
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
@@ -54,6 +56,8 @@ class Builder:
     def __init__(self, paths: Paths, options: BuildOptions) -> None:
         self.paths, self.options = paths, options
         self.cache = Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
+        self.images = ImageLibrary(self.cache.folder)
+        self._assets = Assets()  # the theme files of the last build, for body-only edits
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
         self._parsed_templates: dict[str, set[str] | None] = {}
@@ -82,17 +86,19 @@ class Builder:
             again = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
             clock.lap("site")
             errors.raise_if_any()
-            result = self._write(config, last.site, last.routes, {}, errors, clock, only=again)
-            result.path = "bodies"
+            result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again)
+            result.path, result.warnings = "bodies", errors.warnings
             self._finish(stamp, result, compiled_count)
             self.last = last
             return result
-        site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, errors)
+        covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
+        media = self.images.refresh(self.paths.content / "media", covers)
+        site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors)
         self.urls = {e.doc.rel: e.url for e in site.articles + site.pages}
         routes = plan(site)
-        files = {**files_under(self.paths.static, "static/"), **files_under(self.paths.content / "media", "media/")}
-        claims = {rel: ("templates/static/" if rel.startswith("static/") else "content/") + rel for rel in files}
-        claims[CODE_CSS] = "the code stylesheet"
+        assets = collect(self.paths.static, {"code.css": code_stylesheet()}, self.options.fingerprint)
+        files = {**files_under(self.paths.content / "media", "media/"), **media.outputs}
+        claims = {**{rel: f"content/{rel}" for rel in files}, **{rel: f"a picture made from content/{rel}" for rel in media.outputs}, **assets.sources}
         check_collisions(routes, claims, errors)
         clock.lap("site")
         if errors:
@@ -100,8 +106,9 @@ class Builder:
                 self.cache.save(outputs_too=False)
             errors.raise_if_any()
         gone = lost_urls(self.cache.state.published, site, routes)
-        result = self._write(config, site, routes, files, errors, clock)
-        result.warnings = gone
+        result = self._write(config, site, routes, files, assets, errors, clock)
+        result.warnings, result.images = errors.warnings + gone, media.processed
+        self._assets = assets
         self.cache.state.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
         self._finish(stamp, result, compiled_count)
@@ -111,16 +118,18 @@ class Builder:
     def _finish(self, stamp: str, result: BuildResult, compiled: int) -> None:
         self.cache.state.stamp = stamp
         if self.autosave:
-            self.cache.save(outputs_too=True)
+            self.save()
         result.compiled = compiled
 
     def save(self) -> None:
         """Write the cache now (the preview calls this when it stops)."""
         self.cache.save(outputs_too=True)
+        if self.cache.persistent:
+            self.images.save()
 
     @staticmethod
     def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
-        """Copy a static or media file unless the output already has these bytes."""
+        """Copy a media file or a processed picture unless the output already has these bytes."""
         st = source.stat()
         mtime = trusted_mtime(st.st_mtime_ns)  # -1 when too recent to trust: look at the bytes next time
         sig = h("file", st.st_size, mtime)
@@ -130,6 +139,14 @@ class Builder:
         if not (old and old.bytes_hash == data_hash and writer.exists(rel)):
             writer.copy(source, rel)
         return OutputRecord(sig, data_hash)
+
+    @staticmethod
+    def _put(writer: Writer, rel: str, data: bytes, old: OutputRecord | None) -> OutputRecord:
+        """Write generated bytes unless the output already has them."""
+        data_hash = digest(data)
+        if not (old and old.bytes_hash == data_hash and writer.exists(rel)):
+            writer.write(rel, data)
+        return OutputRecord(data_hash, data_hash)
 
     def _templates_for(self, config: SiteConfig) -> Templates:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
@@ -185,6 +202,7 @@ class Builder:
         site: Site,
         routes: list[Route],
         files: dict[str, Path],
+        assets: Assets,
         errors: ErrorList,
         clock: _Clock,
         only: set[int] | None = None,
@@ -193,9 +211,9 @@ class Builder:
         if only is None:
             annotate(site)
         templates = self._templates_for(config)
-        templates.env.globals.update(site=SiteView(site), data=config.data)
+        templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates, self._parsed_templates))
+        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates, self._parsed_templates), assets.urls)
         previous = self.cache.state.records
         records: dict[str, OutputRecord] = {}
         result = BuildResult(self.paths.output, len(routes))
@@ -225,10 +243,8 @@ class Builder:
             if only is None:
                 for rel, source in files.items():
                     records[rel] = self._copy(writer, source, rel, previous.get(rel))
-                code = previous.get(CODE_CSS)
-                if not (code and code.signature == self.cache.engine and writer.exists(CODE_CSS)):
-                    writer.write(CODE_CSS, code_stylesheet().encode())
-                records[CODE_CSS] = OutputRecord(self.cache.engine, "")
+                for rel, data in assets.data.items():
+                    records[rel] = self._put(writer, rel, data, previous.get(rel))
                 for rel in sorted(set(previous) - set(records)):
                     writer.delete(rel)
             if errors:

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -15,10 +16,14 @@ from .cjk import reading_minutes, slugify, summarize
 from .config import SiteConfig
 from .content import Document, parse_datetime, resolve_ref
 from .errors import ErrorList
+from .images import BODY_SIZES, Media, img_tag
 from .markup import LINK_SCHEME, Heading, Rendered
 from .store import BodyStore
 
 _PLACEHOLDER = re.compile(r'(href|src)="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
+_LOCAL_IMG = re.compile(r'<img\b[^>]*\bsrc="' + LINK_SCHEME + r'[^"]*"[^>]*>')
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+_SET_BY_PICTURE = {"src", "alt", "loading", "decoding", "width", "height", "srcset", "sizes", "fetchpriority"}
 _AUTHOR_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -141,13 +146,13 @@ class Entry:
 
     @property
     def content(self) -> str:
-        """The body with links as root-relative URLs, for pages."""
-        return self.links.resolve(self.body, absolute=False) if self.links else self.body
+        """The body with links as root-relative URLs, for pages; without a cover, its first picture loads first."""
+        return self.links.resolve(self.body, absolute=False, eager_first=self.cover is None) if self.links else self.body
 
     @property
     def content_absolute(self) -> str:
         """The body with absolute links, for feeds read far from the site."""
-        return self.links.resolve(self.body, absolute=True) if self.links else self.body
+        return self.links.resolve(self.body, absolute=True, eager_first=False) if self.links else self.body
 
 
 @dataclass(slots=True)
@@ -156,16 +161,33 @@ class Links:
 
     base_path: str
     base_url: str
+    media: Media
+    tracker: Tracker
     urls: dict[str, str] = field(default_factory=dict)  # source path in content/ -> URL path
 
-    def resolve(self, html: str, absolute: bool) -> str:
+    def resolve(self, html: str, absolute: bool, eager_first: bool) -> str:
         base = (self.base_url if absolute else self.base_path).rstrip("/")
+        first = [eager_first]
+
+        def url_of(rel: str) -> str:
+            return base + quote(url_of_file(rel), safe="/%")
+
+        def picture(m: re.Match[str]) -> str:
+            attrs = dict(_ATTR.findall(m[0]))
+            rel = attrs["src"][len(LINK_SCHEME) :]
+            found = self.media.pictures.get(rel)
+            if found is None:
+                return m[0]  # not a raster image: the link below is enough
+            self.tracker.touch(f"image:{rel}")
+            extra = " ".join(f'{k}="{v}"' for k, v in attrs.items() if k not in _SET_BY_PICTURE)
+            eager, first[0] = first[0], False
+            return img_tag(found, url_of, unescape(attrs.get("alt", "")), BODY_SIZES, eager, extra)
 
         def swap(m: re.Match[str]) -> str:
             path = self.urls.get(m[2]) or url_of_file(m[2])
             return f'{m[1]}="{base}{quote(path, safe="/%")}' + (f"#{m[3]}" if m[3] else "") + '"'
 
-        return _PLACEHOLDER.sub(swap, html)
+        return _PLACEHOLDER.sub(swap, _LOCAL_IMG.sub(picture, html))
 
 
 @dataclass(slots=True)
@@ -180,7 +202,7 @@ class Site:
     promos: list[dict[str, Any]]
     tracker: Tracker
     held_back: dict[str, Document] = field(default_factory=dict)  # drafts and future articles left out
-    media: set[str] = field(default_factory=set)  # files in content/media/, as media/...
+    media: Media = field(default_factory=Media)  # content/media/, processed
     promo_moments: list[datetime] = field(default_factory=list)  # every promo start and end
 
 
@@ -191,6 +213,7 @@ def build_site(
     content: Path,
     selection: Selection,
     bodies: BodyStore,
+    media: Media,
     errors: ErrorList,
 ) -> Site:
     """Link the published documents into one site; every problem found goes to ``errors``.
@@ -200,14 +223,14 @@ def build_site(
     docs = [doc for doc, _, _ in compiled.values()]
     rendered = {rel: r for rel, (_, r, _) in compiled.items()}
     published = [d for d in docs if selection.includes(d)]
-    links = Links(config.base_path, config.base_url)
     tracker = Tracker()
+    links = Links(config.base_path, config.base_url, media, tracker)
     entries = [_entry(d, rendered[d.rel], compiled[d.rel][2], bodies, config, selection, links) for d in published]
     by_rel = {e.doc.rel: e for e in entries}
     links.urls.update((rel, e.url) for rel, e in by_rel.items())
     held_back = {d.rel: d for d in docs if not selection.includes(d)}
-    media = {f"media/{rel}" for rel in _files_below(content / "media")}
     for entry in entries:
+        _check_cover(entry, media, content, errors)
         _check_links(entry, rendered[entry.doc.rel], by_rel, held_back, sources, content, media, errors)
     articles = sorted((e for e in entries if e.doc.kind == "article"), key=_newest_first)
     pages = sorted((e for e in entries if e.doc.kind == "page"), key=lambda e: e.doc.rel)
@@ -265,6 +288,12 @@ def check_links(entry: Entry, r: Rendered, site: Site, by_rel: dict[str, Entry],
     _check_links(entry, r, by_rel, site.held_back, sources, content, site.media, errors)
 
 
+def _check_cover(entry: Entry, media: Media, content: Path, errors: ErrorList) -> None:
+    cover = entry.doc.cover
+    if cover in media.broken:
+        errors.add(content / entry.doc.rel, entry.doc.lines.get("cover", 1), f"cover image content/{cover} {media.broken[cover]}")
+
+
 def _check_links(
     entry: Entry,
     r: Rendered,
@@ -272,10 +301,12 @@ def _check_links(
     held_back: dict[str, Document],
     sources: set[str],
     content: Path,
-    files: set[str],
+    media: Media,
     errors: ErrorList,
 ) -> None:
     path = content / entry.doc.rel
+    for line in r.images_without_alt:
+        errors.warn(path, line, "image has no alt text: write what it shows between the brackets, ![like this](...)")
     for link in r.links:
         what = f"{link.kind} '{link.written}'"
         target = link.target
@@ -290,18 +321,12 @@ def _check_links(
             errors.add(path, link.line, f"{what} points to {target}, which is {why} and not published")
         elif target in sources:
             continue  # the target has errors of its own, reported at that file
-        elif target not in files and not (content / target).is_file():
+        elif target in media.broken:
+            errors.add(path, link.line, f"{what}: content/{target} {media.broken[target]}")
+        elif target not in media.files and not (content / target).is_file():
             errors.add(path, link.line, f"{what} points to content/{target}, which does not exist")
         elif not target.startswith("media/"):
             errors.add(path, link.line, f"{what}: only files in content/media/ are published")
-
-
-def _files_below(folder: Path) -> set[str]:
-    found = set()
-    for top, _, names in os.walk(folder):
-        rel = os.path.relpath(top, folder)
-        found.update(n if rel == "." else f"{rel}/{n}" for n in names)
-    return found
 
 
 def _newest_first(e: Entry) -> tuple[float, str]:
@@ -425,6 +450,7 @@ class SiteView:
         c = site.config
         self._site = site
         self.title, self.description, self.language, self.nav = c.title, c.description, c.language, c.nav
+        self.logo = url_of_file(c.logo) if c.logo else None
         self.base_url, self.base_path = c.base_url, c.base_path
 
     def __getattr__(self, name: str) -> Any:

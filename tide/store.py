@@ -33,7 +33,7 @@ def engine_key() -> str:
     h.update(str(CACHE_FORMAT).encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         h.update(source.name.encode() + source.read_bytes())
-    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin"):
+    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin"):
         h.update(f"{package}={metadata.version(package)}".encode())
     return h.hexdigest()
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup, escape
 
+from . import seo
 from .config import SiteConfig
+from .images import Picture, img_tag
+
+if TYPE_CHECKING:
+    from .assets import Assets
+    from .site import Entry, Site
 
 
 class TemplateProblem(Exception):
@@ -35,6 +43,7 @@ class Templates:
             keep_trailing_newline=True,
         )
         self.env.filters.update(helpers(config))
+        self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # readable Chinese in JSON-LD
         self.env.globals.update(globals_, url=self.env.filters["url"], abs_url=self.env.filters["abs_url"])
 
     def render(self, name: str, context: dict[str, Any]) -> str:
@@ -85,3 +94,65 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"undefined value: {exc.message}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def build_helpers(site: Site, assets: Assets) -> dict[str, Any]:
+    """Template functions that read this build's processed images and theme files.
+
+    Each notes what it read in the site's tracker, so a page is drawn again exactly when one
+    of its pictures or stylesheets changes (see ``deps``).
+    """
+    tracker, media = site.tracker, site.media
+    base_path, base_url = site.config.base_path.rstrip("/"), site.config.base_url.rstrip("/")
+
+    def local(rel: str) -> str:
+        return base_path + quote("/" + rel, safe="/%")
+
+    def asset(name: str) -> str:
+        """URL of a file in templates/static/, fingerprinted in a real build."""
+        tracker.touch(f"asset:{name}")
+        if name not in assets.urls:
+            raise LookupError(f"asset('{name}'): there is no templates/static/{name}")
+        return local(assets.urls[name])
+
+    def picture(path: str) -> Picture | None:
+        rel = path.lstrip("/")
+        tracker.touch(f"image:{rel}")
+        return media.pictures.get(rel)
+
+    def image(path: str, alt: str, sizes: str = "100vw", eager: bool = False, cls: str = "") -> Markup:
+        """A responsive <img> (or <picture>) for a file in content/media/, e.g. ``page.cover``."""
+        found = picture(path)
+        extra = f'class="{escape(cls)}"' if cls else ""
+        if found is None:
+            return Markup(f'<img src="{escape(local(path.lstrip("/")))}" alt="{escape(alt)}" loading="lazy" decoding="async"{" " + extra if extra else ""}>')
+        return Markup(img_tag(found, local, alt, escape(sizes), eager, extra))
+
+    def thumbnail(path: str, alt: str = "") -> Markup:
+        """The square list thumbnail made from a cover; the picture itself for other images."""
+        found = picture(path)
+        if found is None or found.thumb is None:
+            return image(path, alt, sizes="8rem")
+        t = found.thumb
+        return Markup(f'<img src="{local(t.rel)}" alt="{escape(alt)}" width="{t.width}" height="{t.height}" loading="lazy" decoding="async">')
+
+    def share_image(path: str | None) -> dict[str, Any] | None:
+        """The 1200-wide share card made from a cover: {url (absolute), width, height, type}."""
+        found = picture(path) if path else None
+        if found is None or found.share is None:
+            return None
+        s = found.share
+        return {"url": base_url + quote("/" + s.rel, safe="/%"), "width": s.width, "height": s.height, "type": "image/jpeg"}
+
+    def absolute(path: str) -> str:
+        return base_url + path
+
+    def ld_article(page: Entry) -> dict[str, Any]:
+        share = share_image(page.cover)
+        return seo.article(page, site.config, absolute, [share["url"]] if share else [])
+
+    return {
+        "asset": asset, "image": image, "thumbnail": thumbnail, "share_image": share_image, "ld_article": ld_article,
+        "ld_website": lambda: seo.website(site.config, absolute),
+        "ld_breadcrumbs": lambda trail: seo.breadcrumbs(trail, absolute),
+    }  # fmt: skip
