@@ -22,7 +22,12 @@ MARKERS = {"article.html": "相关阅读", "base.html": "订阅 RSS", "partials/
 
 def write_article(project: Project, n: int, title: str, day: int, tags: list[str], draft: bool, body: str) -> None:
     front = f"tags: [{', '.join(tags)}]\ncategory: {'深度' if n % 2 else '观察'}\nauthors: [林桥]" + ("\ndraft: true" if draft else "")
-    project.article(f"a{n}", title=title, date=f"2025-03-{day:02d} 10:00", front=front, body=body)
+    for i in range(2):
+        if not (project.root / f"content/media/p{i}.png").exists():
+            project.image(f"content/media/p{i}.png", width=500 + i * 300, height=300)
+    front += f"\ncover: /media/p{n % 2}.png" if n % 3 == 0 else ""
+    picture = f"\n\n![图{n}](/media/p{n % 2}.png)" if n % 3 == 1 else ""
+    project.article(f"a{n}", title=title, date=f"2025-03-{day:02d} 10:00", front=front, body=body + picture)
 
 
 edits = st.one_of(
@@ -34,6 +39,7 @@ edits = st.one_of(
     st.tuples(st.just("rename"), st.integers(0, 5), st.integers(0, 5)),
     st.tuples(st.just("template"), st.sampled_from(list(MARKERS)), st.text("abc改", min_size=1, max_size=3)),
     st.tuples(st.just("css"), st.text("ab", min_size=1, max_size=3)),
+    st.tuples(st.just("image"), st.integers(0, 1), st.integers(300, 700)),
     st.tuples(st.just("promo"), st.sampled_from(["2025-01-01", "2025-12-01"])),
 )  # fmt: skip
 
@@ -92,8 +98,10 @@ def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
         age(path)
     elif kind == "css":
         path = project.root / "templates/static/style.css"
-        path.write_text(path.read_text() + f"/* {edit[1]} */\n")
+        path.write_text(path.read_text() + f".x-{edit[1]} {{ color: red }}\n")  # a rule: a comment would be minified away
         age(path)
+    elif kind == "image":
+        age(project.image(f"content/media/p{edit[1]}.png", width=edit[2], height=edit[2] // 2))
     elif kind == "promo":
         age(project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n"))
 

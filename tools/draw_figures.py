@@ -68,12 +68,25 @@ def avatar(name: str, initial: str, hue: tuple[int, int, int]) -> None:
     img.save(MEDIA / "authors" / f"{name}.png", optimize=True)
 
 
+def logo() -> None:
+    """The publisher's logo (site.yaml ``logo``): search engines show it beside our articles."""
+    img = Image.new("RGB", (512, 512), ACCENT)
+    d = ImageDraw.Draw(img, "RGBA")
+    for i, y in enumerate((330, 380, 430)):
+        points = [(x, y + 14 * math.sin(x / 40 + i)) for x in range(40, 476, 8)]
+        d.line(points, fill=(255, 255, 255, 120 + i * 60), width=10)
+    tw = d.textlength("观潮", font=font(190, True))
+    d.text((256 - tw / 2, 60), "观潮", font=font(190, True), fill=(255, 255, 255))
+    img.save(MEDIA / "logo.png", optimize=True)
+
+
 def save(img: Image.Image, name: str) -> None:
     img.save(MEDIA / f"{name}.webp", "WEBP", quality=72, method=6)
 
 
 def main() -> None:
     (MEDIA / "authors").mkdir(parents=True, exist_ok=True)
+    logo()
     avatar("lin-qiao", "林", (140, 40, 34))
     avatar("zhou-mu", "周", (32, 70, 110))
     note = "观潮商业评论制图"
