@@ -1,10 +1,11 @@
 # Two commands for a newcomer: `make serve` (preview the sample site) and `make test`.
+# `make audit` runs Lighthouse, axe and the Nu Html Checker on the sample site (bench/lighthouse.py).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: serve build test clean
+.PHONY: serve build test audit clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,9 @@ build: $(VENV)/.installed
 
 test: $(VENV)/.dev-installed $(VNU)
 	$(PY) -m pytest
+
+audit: $(VENV)/.dev-installed $(VNU)
+	$(PY) bench/lighthouse.py --runs 3
 
 clean:
 	rm -rf site .preview .cache

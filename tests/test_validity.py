@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
-from conftest import REPO
-
-VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-def run_vnu(folder: Path) -> list[dict[str, object]]:
-    """Check every HTML and CSS file under ``folder``; return the checker's error messages."""
-    assert VNU.is_file(), f"{VNU} is missing: run `make test` (it runs npm ci)"
-    java = shutil.which("java")
-    assert java, "Java is missing: install a JRE (Debian: default-jre-headless)"
-    result = subprocess.run(
-        [java, "-Xss4m", "-jar", str(VNU), "--format", "json", "--skip-non-html", "--also-check-css", str(folder)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    return [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
-
+from audits import run_vnu
 
 def test_the_sample_site_has_no_html_or_css_errors(sample_site: Path) -> None:
     errors = run_vnu(sample_site)
