@@ -109,7 +109,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     print(
         f"built {result.pages} outputs into {result.output} in {took:.2f} s: "
-        f"{result.compiled} sources converted, {result.rendered} pages drawn, "
+        f"{result.compiled} sources converted, {result.images} images resized, {result.rendered} pages drawn, "
         f"{len(result.written)} files written, {len(result.deleted)} removed"
     )
     return 0

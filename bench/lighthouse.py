@@ -110,9 +110,21 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         fcp, lcp = r["first-contentful-paint"] / 1000, r["largest-contentful-paint"] / 1000
-        cells = [r["page"], f"`{r['path']}`", r["performance"], r["accessibility"], r["best-practices"], r["seo"], f"{fcp:.1f} s", f"{lcp:.1f} s", r["axe"], r["nu"]]
+        cells = [
+            r["page"],
+            f"`{r['path']}`",
+            r["performance"],
+            r["accessibility"],
+            r["best-practices"],
+            r["seo"],
+            f"{fcp:.1f} s",
+            f"{lcp:.1f} s",
+            r["axe"],
+            r["nu"],
+        ]
         print("| " + " | ".join(str(c) for c in cells) + " |")
-    print(f"\nLighthouse 12.2.3, mobile preset (simulated slow 4G, 4x CPU slowdown), {args.runs} run(s) a page, median; Nu Html Checker errors on the whole site: {len(nu)}")
+    print(f"\nLighthouse 12.2.3, mobile preset (simulated slow 4G, 4x CPU slowdown), {args.runs} run(s) a page, median")
+    print(f"Nu Html Checker errors on the whole site: {len(nu)}")
     if notes:
         print("\nAudits that cost points:\n" + "\n".join(f"- {n}" for n in notes))
     if args.json:

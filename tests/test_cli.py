@@ -21,7 +21,7 @@ def test_plain_build_py_builds_the_site(project: Project) -> None:
     project.article("a")
     result = project.cli()
     assert result.returncode == 0, result.stderr
-    assert re.match(r"built \d+ outputs into .+ in [\d.]+ s: 1 sources converted, \d+ pages drawn, \d+ files written", result.stdout)
+    assert re.match(r"built \d+ outputs into .+ in [\d.]+ s: 1 sources converted, 0 images resized, \d+ pages drawn, \d+ files written", result.stdout)
     assert (project.site / "articles/a/index.html").is_file()
 
 

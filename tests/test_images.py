@@ -22,7 +22,7 @@ def attr(tag: str, name: str) -> str | None:
 
 def test_a_png_is_published_in_each_width_as_webp_with_a_png_fallback(project: Project) -> None:
     project.image("content/media/big.png", width=2000, height=1000)
-    project.article("a", body="第一段。\n\n![门店分布图](../media/big.png \"图源:公司财报\")\n")
+    project.article("a", body='第一段。\n\n![门店分布图](../media/big.png "图源:公司财报")\n')
     project.build()
     html = project.read("articles/a/index.html")
     picture = re.search(r"<picture>.*?</picture>", html, re.S)

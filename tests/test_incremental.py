@@ -32,7 +32,8 @@ def write_article(project: Project, n: int, title: str, day: int, tags: list[str
 
 edits = st.one_of(
     st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TITLES), st.integers(1, 28),
-              st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(), st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
+              st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(),
+              st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
     st.tuples(st.just("body"), st.integers(0, 5), st.sampled_from(["第一段。", "首段换了一句。", "[上一篇](a0.md)"]),
               st.sampled_from(["第二段。", "第二段改了。"])),
     st.tuples(st.just("delete"), st.integers(0, 5)),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from audits import run_vnu
 
+
 def test_the_sample_site_has_no_html_or_css_errors(sample_site: Path) -> None:
     errors = run_vnu(sample_site)
     assert errors == [], "\n".join(f"{m.get('url')}:{m.get('lastLine')}: {m.get('message')}" for m in errors)
