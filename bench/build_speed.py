@@ -111,7 +111,7 @@ class Ours(Tool):
                 else re.sub(r"转载请注明出处（\d+）", f"转载请注明出处（{n}）", base.read_text())
             )
         elif scenario == "stylesheet edited":
-            append(self.root / "templates" / "static" / "style.css", f"/* bench {n} */\n")
+            append(self.root / "templates" / "static" / "style.css", f".bench-{n} {{ color: red }}\n")  # a rule: minifying drops comments
         return True
 
 

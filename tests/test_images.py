@@ -114,6 +114,17 @@ def test_a_corrupt_image_names_each_article_that_uses_it_and_keeps_the_site(proj
     assert tree_digest(project.site) == before
 
 
+def test_a_corrupt_image_nobody_uses_is_a_warning(project: Project) -> None:
+    project.write("content/media/spare.jpg", "not a jpeg")
+    project.article("a")
+    result = project.build()
+    assert [str(w) for w in result.warnings] == [
+        "content/media/spare.jpg: warning: content/media/spare.jpg is not an image Pillow can read"
+        " (corrupt, truncated or not the format its name says); it is published as it is"
+    ]
+    assert (project.site / "media/spare.jpg").is_file()
+
+
 def test_an_image_without_alt_text_is_a_warning_with_its_line(project: Project) -> None:
     project.image("content/media/a.png")
     project.article("a", body="第一段。\n\n![](../media/a.png)\n")

@@ -231,6 +231,9 @@ def build_site(
     for entry in entries:
         _check_cover(entry, media, content, errors)
         _check_links(entry, rendered[entry.doc.rel], by_rel, held_back, sources, content, media, errors)
+    used = {d.cover for d in docs} | {link.target for r in rendered.values() for link in r.links}
+    for rel in sorted(set(media.broken) - used):  # nobody shows it yet: say so now, not on the day someone does
+        errors.warn(content / rel, 0, f"content/{rel} {media.broken[rel]}; it is published as it is")
     articles = sorted((e for e in entries if e.doc.kind == "article"), key=_newest_first)
     pages = sorted((e for e in entries if e.doc.kind == "page"), key=lambda e: e.doc.rel)
     _link_neighbours(articles)
