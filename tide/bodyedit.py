@@ -37,16 +37,20 @@ class LastBuild:
 
     @classmethod
     def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: dict[str, SourceRecord]) -> LastBuild:
-        last = cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
-        entries = site.articles + site.pages
-        last.by_rel = {e.doc.rel: e for e in entries}
-        for i, route in enumerate(routes):
+        return cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
+
+    def _map(self) -> None:
+        """The reverse maps, made on the first edit: a one-off build from the command line never needs them."""
+        if self.by_rel:
+            return
+        entries = self.site.articles + self.site.pages
+        self.by_rel = {e.doc.rel: e for e in entries}
+        for i, route in enumerate(self.routes):
             for e in entries_in(route.context):
-                last.entry_routes.setdefault(id(e), set()).add(i)
-        for e in site.articles:
+                self.entry_routes.setdefault(id(e), set()).add(i)
+        for e in self.site.articles:
             for r in e.related:
-                last.related_by.setdefault(id(r), []).append(e)
-        return last
+                self.related_by.setdefault(id(r), []).append(e)
 
     def applies(self, config_key: str, other_stamp: str, changed: set[str], index: dict[str, SourceRecord]) -> bool:
         """True when only bodies changed since this build."""
@@ -62,6 +66,7 @@ def apply_body_edits(
     content: Path, records: dict[str, OutputRecord], errors: ErrorList,
 ) -> set[int]:  # fmt: skip
     """Refresh the edited entries in place; return the indexes of the routes to look at again."""
+    last._map()
     touched: list[Entry] = []
     sources = set(index)
     for rel in sorted(changed):

@@ -7,6 +7,7 @@ between them; the parent stores the bodies and keeps the rest in the cache index
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -57,8 +58,24 @@ def compile_one(path: Path, content: Path, root: Path, tz_name: str) -> Compiled
 
 
 def _compile_chunk(args: tuple[list[Path], Path, Path, str]) -> list[Compiled]:
+    worker_gc()
     paths, content, root, tz_name = args
     return [compile_one(p, content, root, tz_name) for p in paths]
+
+
+_WORKER_GC = [False]
+
+
+def worker_gc() -> None:
+    """In a forked worker: leave the parent's objects out of cycle collection, collect our own.
+
+    The parent pauses the collector during a build; a worker making thousands of pages needs it
+    back for its own garbage, but walking the inherited graph would copy its memory pages.
+    """
+    if not _WORKER_GC[0]:
+        _WORKER_GC[0] = True
+        gc.freeze()
+        gc.enable()
 
 
 def compile_many(paths: list[Path], content: Path, root: Path, tz_name: str, jobs: int | None = None):  # type: ignore[no-untyped-def]

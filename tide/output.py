@@ -41,7 +41,7 @@ class Writer:
         self.abort()  # after a commit there is nothing left to abort
 
     def exists(self, rel: str) -> bool:
-        return not self.fresh and (self.output / rel).is_file()
+        return not self.fresh and os.path.isfile(os.path.join(self.output, rel))  # strings: asked for every output
 
     def write(self, rel: str, data: bytes) -> None:
         target = self._target(rel)

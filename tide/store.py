@@ -12,6 +12,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -117,6 +118,40 @@ class BodyStore:
             db.execute("COMMIT")
 
 
+INDEX_SHARDS = 32
+
+
+class Index(dict[str, "SourceRecord"]):
+    """The compiled sources by path, stored in shards so a build that changed one source rewrites
+    one small file instead of the whole index (at 10,000 articles that cost half a second)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dirty: set[int] = set()  # shards to write
+
+    @staticmethod
+    def shard(rel: str) -> int:
+        return zlib.crc32(rel.encode()) % INDEX_SHARDS
+
+    def __setitem__(self, rel: str, record: SourceRecord) -> None:
+        self.dirty.add(self.shard(rel))
+        super().__setitem__(rel, record)
+
+    def __delitem__(self, rel: str) -> None:
+        self.dirty.add(self.shard(rel))
+        super().__delitem__(rel)
+
+    def clear(self) -> None:
+        self.dirty.update(range(INDEX_SHARDS))
+        super().clear()
+
+    def shards(self) -> list[dict[str, SourceRecord]]:
+        found: list[dict[str, SourceRecord]] = [{} for _ in range(INDEX_SHARDS)]
+        for rel, record in self.items():
+            found[self.shard(rel)][rel] = record
+        return found
+
+
 class Cache:
     """The index of compiled sources plus the records of one output folder."""
 
@@ -126,7 +161,7 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.engine = engine_key()
         self.output = str(output)
-        self._index: dict[str, SourceRecord] | None = None if self.persistent else {}
+        self._index: Index | None = None if self.persistent else Index()
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         if self.persistent:
@@ -143,12 +178,22 @@ class Cache:
             self._dirty_file().touch()
 
     @property
-    def index(self) -> dict[str, SourceRecord]:
+    def index(self) -> Index:
         """The compiled sources, read on first use: a build with nothing to do never needs them."""
         if self._index is None:
-            self._index = self._read(self.folder / "index.pickle", {})
+            self._index = Index()
+            for n in range(INDEX_SHARDS):
+                shard = self._read(self._shard_file(n), None)
+                if shard is None:  # missing or from another engine: start again, all of it
+                    self._index = Index()
+                    self._index.dirty.update(range(INDEX_SHARDS))
+                    break
+                dict.update(self._index, shard)
             cjk.SLUGS.update(self._read(self.folder / "slugs.pickle", {}))
         return self._index
+
+    def _shard_file(self, n: int) -> Path:
+        return self.folder / f"index-{n:02d}.pickle"
 
     def _state_file(self) -> Path:
         return self.folder / f"outputs-{digest(self.output.encode())[:12]}.pickle"
@@ -171,8 +216,11 @@ class Cache:
         """Keep what this build learnt; the output records only after a successful commit."""
         if not self.persistent:
             return
-        if self._index is not None:
-            self._write(self.folder / "index.pickle", self._index)
+        if self._index is not None and self._index.dirty:
+            shards = self._index.shards()
+            for n in sorted(self._index.dirty):
+                self._write(self._shard_file(n), shards[n])
+            self._index.dirty.clear()
             self._write(self.folder / "slugs.pickle", cjk.SLUGS)
         if outputs_too:
             self._write(self._state_file(), self.state)
