@@ -159,6 +159,7 @@ class Builder:
         key = repr(config)
         if self._templates is None or self._templates[0] != key:
             self._templates = (key, Templates(self.paths.templates, config, {}))
+        self._templates[1].refresh()
         return self._templates[1]
 
     def _compile(self, config: SiteConfig, errors: ErrorList) -> tuple[int, set[str]]:
