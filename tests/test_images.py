@@ -143,3 +143,17 @@ def test_image_cache_survives_a_corrupt_manifest(project: Project) -> None:
     (project.root / ".cache/images/manifest.pickle").write_bytes(b"garbage")
     project.article("a", body="![图](../media/a.png)\n\n改了。\n")
     assert project.build().images == 1
+
+
+def test_many_images_are_processed_on_every_core_with_the_same_result(project: Project) -> None:
+    for n in range(10):
+        project.image(f"content/media/p{n}.png", width=500 + 40 * n, height=300)
+    project.write("content/media/p5.png", "broken")
+    body = "\n\n".join(f"![图{n}](../media/p{n}.png)" for n in range(10) if n != 5)
+    project.article("a", front="cover: /media/p1.png", body=body + "\n")
+    project.build(jobs=2)  # the pool: p5 is reported as a warning, not a crash
+    parallel = tree_digest(project.site)
+    serial = project.root / "serial"
+    result = Builder(Paths(project.root, serial), BuildOptions(now=NOW, jobs=1, use_cache=False)).build()
+    assert tree_digest(serial) == parallel and result.images == 9
+    assert [w.path for w in result.warnings] == ["content/media/p5.png"]
