@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -13,10 +12,12 @@ from urllib.parse import quote, unquote
 
 from .cjk import reading_minutes, slugify, summarize
 from .config import SiteConfig
-from .content import Document, parse_datetime, resolve_ref
+from .content import Document, resolve_ref
 from .errors import ErrorList
 from .images import BODY_SIZES, Media, img_tag
 from .markup import LINK_SCHEME, Heading, Rendered
+from .promos import active_promos
+from .related import link_related
 from .store import BodyStore
 
 _PLACEHOLDER = re.compile(r'(href|src)="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
@@ -239,9 +240,9 @@ def build_site(
     _link_neighbours(articles)
     tags = _terms(articles, "tag", config, tracker)
     categories = _terms(articles, "category", config, tracker)
-    _link_related(articles, config.related_count)
+    link_related(articles, config.related_count)
     authors = _authors(articles, config, content, tracker, errors)
-    promos, moments = _promos(config, selection.now, content, errors)
+    promos, moments = active_promos(config, selection.now, content, errors)
     return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media, moments)
 
 
@@ -357,38 +358,6 @@ def _terms(articles: list[Entry], kind: str, config: SiteConfig, tracker: Tracke
     return sorted(terms.values(), key=lambda t: (-len(t.members), t.slug))
 
 
-def _link_related(articles: list[Entry], count: int, window: int = 8) -> None:
-    """Related articles: most shared tags first, then the same category, then nearest in time.
-
-    Only the ``window`` articles on either side in time within each tag are weighed, so the
-    cost stays flat when a tag holds thousands of articles. Articles are counted by their rank
-    (newest first) with ``Counter``, which does the counting in C: this ran for seconds at 10,000.
-    """
-    rank = {id(a): i for i, a in enumerate(articles)}
-    ranks: dict[int, list[int]] = {}  # term id -> ranks of its members, in order
-    places: dict[int, dict[int, int]] = {}  # term id -> rank -> index in the term's list
-
-    def near(term: Term, mine: int) -> list[int]:
-        key = id(term)
-        if key not in ranks:
-            ranks[key] = [rank[id(a)] for a in term.members]
-            places[key] = {r: i for i, r in enumerate(ranks[key])}
-        i = places[key][mine]
-        return ranks[key][max(0, i - window) : i + window + 1]
-
-    for mine, article in enumerate(articles):
-        shared: Counter[int] = Counter()
-        for tag in article.tags:
-            shared.update(near(tag, mine))
-        score = {r: 2 * n for r, n in shared.items()}
-        if article.category:
-            for r in near(article.category, mine):
-                score[r] = score.get(r, 0) + 1
-        score.pop(mine, None)
-        best = sorted([(-s, abs(r - mine), r) for r, s in score.items()])[:count]  # what heapq.nsmallest gives, faster for small lists
-        article.related = [articles[r] for _, _, r in best]
-
-
 def _authors(articles: list[Entry], config: SiteConfig, content: Path, tracker: Tracker, errors: ErrorList) -> list[Author]:
     known = config.data.get("authors") or {}
     data_file = content / "data" / "authors.yaml"
@@ -420,31 +389,6 @@ def _author(ref: str, info: dict[str, Any] | None, pattern: str, tracker: Tracke
         errors.add(data_file, 1, f"avatar '{avatar}' of author '{ref}' does not exist")
         avatar_path = None
     return Author(ref, info["name"], str(info.get("bio", "")), url_of_file(avatar_path) if avatar_path else None, pattern.format(slug=ref), tracker)
-
-
-def _promos(config: SiteConfig, now: datetime, content: Path, errors: ErrorList) -> tuple[list[dict[str, Any]], list[datetime]]:
-    """The promos running at ``now``, and every start and end (when the clock will change them)."""
-    raw = config.data.get("promos") or []
-    path = content / "data" / "promos.yaml"
-    if not isinstance(raw, list):
-        errors.add(path, 1, "promos must be a list of {title, text, url, start, end}")
-        return [], []
-    raw = config.promos + raw
-    active, moments = [], []
-    for i, promo in enumerate(raw, start=1):
-        if not isinstance(promo, dict) or not isinstance(promo.get("title"), str):
-            errors.add(path, 1, f"promo #{i} needs a 'title'")
-            continue
-        window = [parse_datetime(promo[k], config.timezone) if promo.get(k) else None for k in ("start", "end")]
-        bad = [w for w in window if isinstance(w, str)]
-        if bad:
-            errors.add(path, 1, f"promo #{i} ('{promo['title']}'): {bad[0]}")
-            continue
-        start, end = window
-        moments += [w for w in window if w is not None]  # type: ignore[misc]
-        if (start is None or start <= now) and (end is None or now < end):  # type: ignore[operator]
-            active.append({"label": "推广", "text": "", "url": "", "link_text": "了解详情", **promo})
-    return active, moments
 
 
 class SiteView:
