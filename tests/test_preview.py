@@ -113,6 +113,15 @@ def test_an_article_edit_shows_in_the_open_page(server: Server, page: Page) -> N
     visible(page, "这是刚刚加上的一句。")
 
 
+def test_an_edit_of_the_summary_swaps_the_page_without_reloading_it(server: Server, page: Page) -> None:
+    """The first paragraph feeds the description and the JSON-LD in <head>: those are swapped too."""
+    page.evaluate("window.__still_here = true")
+    server.edit(ARTICLE, "2020 年 4 月，瑞幸咖啡自曝财务造假", "2020 年 4 月（摘要改了），瑞幸咖啡自曝财务造假")
+    visible(page, "（摘要改了）")
+    assert "（摘要改了）" in page.eval_on_selector("script[type='application/ld+json']", "s => s.textContent")
+    assert page.evaluate("window.__still_here === true"), "the page was reloaded for an edit of its text"
+
+
 def test_two_saves_200_ms_apart_both_reach_the_browser(server: Server, page: Page) -> None:
     server.edit(ARTICLE, "拆一拆瑞幸的账本。", "拆一拆瑞幸的账本。第一次保存。")
     time.sleep(0.2)

@@ -1,5 +1,5 @@
 /* The preview's page script, next to livereload.js (which speaks the protocol and swaps CSS).
- * - A reload of a page is done by fetching it and swapping <body> (and the <meta> tags): no
+ * - A reload of a page is done by fetching it and swapping <body> (and the <meta> tags and JSON-LD): no
  *   stylesheet, script or image is fetched and decoded again, so an edit shows sooner. If the
  *   rest of <head> changed, or the fetch fails, the page is reloaded the ordinary way.
  * - Each page knows which build it shows; our socket says the current one when it connects,
@@ -8,7 +8,7 @@
  */
 (function () {
   var state = window.__tide = window.__tide || { shown: __GENERATION__, asked: 0 };
-  var META = "meta[name], meta[property]";
+  var META = "meta[name], meta[property], script[type='application/ld+json']"; /* what an edit may change in <head> */
 
   function shape(head) { /* the head without what an edit may change in place */
     var copy = head.cloneNode(true);
