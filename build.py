@@ -99,12 +99,13 @@ def run_build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
     paths = _paths(args, "site")
-    if quick_check(paths, options):
+    fresh, stamps = quick_check(paths, options)
+    if fresh:
         print(f"{paths.output} is up to date: nothing changed")
         return 0
     from tide.pipeline import build
 
-    result = build(paths, options)
+    result = build(paths, options, stamps)
     took = sum(result.timings.values())
     for warning in result.warnings:
         print(warning, file=sys.stderr)

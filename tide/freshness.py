@@ -18,10 +18,6 @@ from .store import Cache
 RACY_NS = 3_000_000_000  # a file changed this recently may change again within the clock's grain
 
 
-def input_stamp(paths: Paths, engine: str, options: BuildOptions) -> str:
-    return input_stamps(paths, engine, options)[0]
-
-
 def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str, str]:
     """Size and modification time of every input file, with the engine and the options; and the
     same for every input but the article and page sources (for the preview's fast path).
@@ -57,10 +53,14 @@ def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool
     return cache.persistent and stamp != "" and state.stamp == stamp and (state.next_change is None or moment < state.next_change) and paths.output.is_dir()
 
 
-def quick_check(paths: Paths, options: BuildOptions) -> bool:
-    """True when a build would change nothing; imports nothing heavy."""
+def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, tuple[str, str] | None]:
+    """(True when a build would change nothing, the input stamps it computed); imports nothing heavy.
+
+    The stamps go on to the build, which would otherwise stat every input file a second time.
+    """
     if not options.use_cache:
-        return False
+        return False, None
     cache = Cache(paths.root / ".cache", paths.output)
     moment = options.now or datetime.now().astimezone()
-    return up_to_date(cache, paths, input_stamp(paths, cache.engine, options), moment)
+    stamps = input_stamps(paths, cache.engine, options)
+    return up_to_date(cache, paths, stamps[0], moment), stamps

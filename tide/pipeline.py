@@ -49,9 +49,12 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(paths: Paths, options: BuildOptions) -> BuildResult:
-    """Build the site into ``paths.output``; raise BuildFailed listing every problem."""
-    return Builder(paths, options).build()
+def build(paths: Paths, options: BuildOptions, stamps: tuple[str, str] | None = None) -> BuildResult:
+    """Build the site into ``paths.output``; raise BuildFailed listing every problem.
+
+    ``stamps``: the input stamps, when the caller has just computed them (``freshness.quick_check``).
+    """
+    return Builder(paths, options).build(stamps=stamps)
 
 
 class Builder:
@@ -69,13 +72,13 @@ class Builder:
     def close(self) -> None:
         self.cache.discard()
 
-    def build(self, now: datetime | None = None) -> BuildResult:
+    def build(self, now: datetime | None = None, stamps: tuple[str, str] | None = None) -> BuildResult:
         with _cycle_collector_paused():
-            return self._build(now)
+            return self._build(now, stamps)
 
-    def _build(self, now: datetime | None) -> BuildResult:
+    def _build(self, now: datetime | None, stamps: tuple[str, str] | None) -> BuildResult:
         clock = _Clock()
-        stamp, other_stamp = input_stamps(self.paths, self.cache.engine, self.options)
+        stamp, other_stamp = stamps or input_stamps(self.paths, self.cache.engine, self.options)
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
