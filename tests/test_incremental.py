@@ -79,32 +79,46 @@ def age_all(project: Project) -> None:
                 age(path)
 
 
-def apply(project: Project, edit: tuple) -> None:  # type: ignore[type-arg]
+def apply(project: Project, edit: tuple) -> set[str]:  # type: ignore[type-arg]
+    """Make one edit; return the paths it touched, as the preview's file watcher reports them."""
     kind = edit[0]
     articles = project.root / "content/articles"
+    touched: set[Path] = set()
     if kind == "write":
         write_article(project, *edit[1:])
+        touched.add(articles / f"a{edit[1]}.md")
     elif kind == "body" and (articles / f"a{edit[1]}.md").exists():
         path = articles / f"a{edit[1]}.md"
         head, _, _ = path.read_text().partition("\n---\n")
         path.write_text(f"{head}\n---\n\n{edit[2]}\n\n{edit[3]}\n")
+        touched.add(path)
     elif kind == "delete":
         (articles / f"a{edit[1]}.md").unlink(missing_ok=True)
+        touched.add(articles / f"a{edit[1]}.md")
     elif kind == "rename" and (articles / f"a{edit[1]}.md").exists():
         (articles / f"a{edit[1]}.md").rename(articles / f"a{edit[2]}.md")
+        touched |= {articles / f"a{edit[1]}.md", articles / f"a{edit[2]}.md"}
     elif kind == "template":
         path = project.root / "templates" / edit[1]
         marker = MARKERS[edit[1]]
         path.write_text(path.read_text().replace(marker, marker + edit[2], 1))
         age(path)
+        touched.add(path)
     elif kind == "css":
         path = project.root / "templates/static/style.css"
         path.write_text(path.read_text() + f".x-{edit[1]} {{ color: red }}\n")  # a rule: a comment would be minified away
         age(path)
+        touched.add(path)
     elif kind == "image":
-        age(project.image(f"content/media/p{edit[1]}.png", width=edit[2], height=edit[2] // 2))
+        touched.add(age_and_return(project.image(f"content/media/p{edit[1]}.png", width=edit[2], height=edit[2] // 2)))
     elif kind == "promo":
-        age(project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n"))
+        touched.add(age_and_return(project.write("content/data/promos.yaml", f"- {{title: 特刊, url: /, start: {edit[1]}}}\n")))
+    return {str(p) for p in touched}
+
+
+def age_and_return(path: Path) -> Path:
+    age(path)
+    return path
 
 
 def clean_digest(project: Project, out: Path) -> dict[str, str] | None:
@@ -127,11 +141,11 @@ def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factor
     preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))  # kept, like the live preview
     preview.build()
     for step in steps:
-        apply(project, step)
+        touched = apply(project, step)
         expected = clean_digest(project, project.root / "clean")
         for builder in (preview, Builder(Paths(project.root, project.site), BuildOptions(now=NOW))):
             try:
-                builder.build()
+                builder.build(hint=touched if builder is preview else None)  # the preview is told what changed
             except BuildFailed:
                 assert expected is None, f"incremental build failed where a clean one passed after {step}"
                 continue

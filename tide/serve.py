@@ -59,9 +59,9 @@ class Preview:
         self.generation = 0  # counts builds that changed what a page shows
 
     # -- building -------------------------------------------------------------------------
-    def rebuild(self) -> tuple[BuildResult | None, list[BuildError]]:
+    def rebuild(self, changed: set[str] | None = None) -> tuple[BuildResult | None, list[BuildError]]:
         try:
-            result = self.builder.build()
+            result = self.builder.build(hint=changed)
         except BuildFailed as failed:
             return None, failed.errors
         except Exception as exc:  # noqa: BLE001  the preview must survive anything a save can do
@@ -85,7 +85,7 @@ class Preview:
         loop = asyncio.get_running_loop()
         while self.pending:
             changed, self.pending = self.pending, set()
-            result, errors = await loop.run_in_executor(self.executor, self.rebuild)
+            result, errors = await loop.run_in_executor(self.executor, self.rebuild, changed)
             self._announce(changed, result, errors)
         self.building = False
         self.ready.set()
