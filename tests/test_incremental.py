@@ -207,3 +207,17 @@ def test_a_corrupt_cache_is_discarded_without_a_crash(project: Project) -> None:
         f.write_bytes(b"not a pickle")
     project.build()
     assert (project.site / "articles/a/index.html").is_file()
+
+
+def test_a_category_change_alone_changes_related_articles(project: Project) -> None:
+    """Related articles are remembered between builds; a category edit must still be seen."""
+    project.write("content/site.yaml", "title: 测试刊物\nbase_url: https://example.org/\nrelated_count: 1\n")
+    project.article("a0", title="甲", date="2025-03-05 10:00", front="tags: [零售]\ncategory: 深度")
+    project.article("a1", title="乙", date="2025-03-04 10:00", front="tags: [零售]\ncategory: 观察")
+    project.article("a2", title="丙", date="2025-03-01 10:00", front="tags: [零售]\ncategory: 深度")
+    project.build()
+    assert "丙</a>" in project.read("articles/a0/index.html").split("相关阅读")[1]
+    project.article("a2", title="丙", date="2025-03-01 10:00", front="tags: [零售]\ncategory: 观察")
+    project.build()
+    assert "乙</a>" in project.read("articles/a0/index.html").split("相关阅读")[1]
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")

@@ -110,7 +110,7 @@ class Builder:
             return result
         covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
         media = self.images.refresh(self.paths.content / "media", covers, self.options.jobs)
-        site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors)
+        site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors, self.cache.related)
         self.urls = {e.doc.rel: e.url for e in site.articles + site.pages}
         routes = plan(site)
         assets = collect(self.paths.static, {"code.css": code_stylesheet()}, self.options.fingerprint)

@@ -215,6 +215,7 @@ def build_site(
     bodies: BodyStore,
     media: Media,
     errors: ErrorList,
+    related_memo: dict[str, Any] | None = None,
 ) -> Site:
     """Link the published documents into one site; every problem found goes to ``errors``.
 
@@ -240,7 +241,7 @@ def build_site(
     _link_neighbours(articles)
     tags = _terms(articles, "tag", config, tracker)
     categories = _terms(articles, "category", config, tracker)
-    link_related(articles, config.related_count)
+    link_related(articles, config.related_count, {} if related_memo is None else related_memo)
     authors = _authors(articles, config, content, tracker, errors)
     promos, moments = active_promos(config, selection.now, content, errors)
     return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media, moments)

@@ -162,6 +162,8 @@ class Cache:
         self.engine = engine_key()
         self.output = str(output)
         self._index: Index | None = None if self.persistent else Index()
+        self._related: dict[str, Any] | None = None if self.persistent else {}
+        self._related_saved: str | None = None  # the key on disk: an unchanged answer is not written again
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         if self.persistent:
@@ -191,6 +193,14 @@ class Cache:
                 dict.update(self._index, shard)
             cjk.SLUGS.update(self._read(self.folder / "slugs.pickle", {}))
         return self._index
+
+    @property
+    def related(self) -> dict[str, Any]:
+        """The last related-articles answer (see ``related.link_related``), read on first use."""
+        if self._related is None:
+            self._related = self._read(self.folder / "related.pickle", {})
+            self._related_saved = self._related.get("key")
+        return self._related
 
     def _shard_file(self, n: int) -> Path:
         return self.folder / f"index-{n:02d}.pickle"
@@ -222,6 +232,9 @@ class Cache:
                 self._write(self._shard_file(n), shards[n])
             self._index.dirty.clear()
             self._write(self.folder / "slugs.pickle", cjk.SLUGS)
+        if self._related is not None and self._related.get("key") != self._related_saved:
+            self._write(self.folder / "related.pickle", self._related)
+            self._related_saved = self._related.get("key")
         if outputs_too:
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
