@@ -31,7 +31,7 @@ class Assets:
 def collect(folder: Path, generated: dict[str, str], fingerprint: bool) -> Assets:
     """Every file under ``folder`` plus ``generated`` ones (name -> text), ready to write."""
     assets = Assets()
-    found: dict[str, tuple[bytes, str]] = {rel[len("static/") :]: (p.read_bytes(), f"templates/{rel}") for rel, p in files_under(folder, "static/").items()}
+    found = {name: (p.read_bytes(), f"templates/static/{name}") for name, p in files_under(folder, "").items()}
     found.update((name, (text.encode(), f"generated {name}")) for name, text in generated.items())
     for name, (data, source) in sorted(found.items()):
         stem, ext = posixpath.splitext(name)

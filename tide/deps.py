@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -123,8 +122,8 @@ class TemplateDigests:
     parsing every template again on each preview rebuild cost more than the rebuild itself.
     """
 
-    def __init__(self, env: jinja2.Environment, folder: Path, parsed: dict[str, set[str] | None]) -> None:
-        self.env, self.folder, self.parsed = env, folder, parsed
+    def __init__(self, env: jinja2.Environment, sources: dict[str, str], parsed: dict[str, set[str] | None]) -> None:
+        self.env, self.files, self.parsed = env, sources, parsed  # sources: every template, as Templates.refresh read it
         self._sources: dict[str, str] = {}
         self._refs: dict[str, set[str] | None] = {}
         self._closures: dict[str, str] = {}
@@ -132,8 +131,7 @@ class TemplateDigests:
     def _load(self, name: str) -> None:
         if name in self._sources:
             return
-        path = self.folder / name
-        source = path.read_text(encoding="utf-8") if path.is_file() else ""
+        source = self.files.get(name, "")
         self._sources[name] = source
         if source not in self.parsed:
             try:
@@ -161,7 +159,7 @@ class TemplateDigests:
                     break
                 todo.extend(refs)
             if everything:
-                seen = {p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file() and "static" not in p.parts}
+                seen = set(self.files)
                 for n in seen:
                     self._load(n)
             self._closures[name] = h(sorted((n, self._sources[n]) for n in seen))

@@ -23,6 +23,8 @@ from pathlib import Path
 from markupsafe import escape
 from PIL import Image, ImageOps
 
+from .output import files_under
+
 WIDTHS = (480, 960, 1600)
 THUMB = 256  # square list thumbnail: 8rem at 2x
 SHARE = (1200, 630)  # the 1.91:1 card every share preview (WeChat, Weibo, Open Graph) expects
@@ -70,7 +72,7 @@ class Picture:
 class Media:
     """What content/media/ holds after processing, for one build."""
 
-    files: set[str] = field(default_factory=set)  # every file, as media/...
+    files: dict[str, Path] = field(default_factory=dict)  # every file: media/... -> where it is
     pictures: dict[str, Picture] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)  # media/... -> why Pillow could not read it
     outputs: dict[str, Path] = field(default_factory=dict)  # output path -> cache file to copy
@@ -95,6 +97,7 @@ class ImageLibrary:
         self._stats: dict[str, tuple[int, int, str]] = {}  # media/... -> (mtime_ns, size, content hash)
         self._blobs: dict[str, _Blob] = {}  # content hash -> what it became
         self._loaded = False
+        self._refreshed = False  # since the last save
 
     def refresh(self, media_dir: Path, covers: set[str], jobs: int | None = None) -> Media:
         """Process what is new or changed in ``media_dir``; ``covers`` also get share and thumbnail."""
@@ -103,8 +106,8 @@ class ImageLibrary:
         stats: dict[str, tuple[int, int, str]] = {}
         found: list[tuple[str, str, bool]] = []  # (rel, content hash, is a cover) of every raster image
         todo: dict[str, tuple[Path, bool]] = {}  # content hash -> (a file with those bytes, make share and thumbnail)
-        for rel, path in _walk(media_dir):
-            media.files.add(rel)
+        media.files = files_under(media_dir, "media/")
+        for rel, path in media.files.items():
             if RASTER.get(os.path.splitext(rel)[1].lower()) is None:
                 continue  # SVG, PDF ...: published as they are
             st = path.stat()
@@ -132,11 +135,15 @@ class ImageLibrary:
             media.pictures[rel] = picture
             for v in picture.variants():
                 media.outputs[v.rel] = self.folder / v.key
-        self._stats = stats
+        self._stats, self._refreshed = stats, True
         return media
 
     def save(self) -> None:
-        """Keep the manifest; drop cache files no current source uses."""
+        """Keep the manifest; drop cache files no current source uses. Only after a refresh: before
+        one, the library does not know which sources exist (and nothing can have changed)."""
+        if not self._refreshed:
+            return
+        self._refreshed = False
         used = {s[2] for s in self._stats.values()}
         self._blobs = {k: b for k, b in self._blobs.items() if k in used}
         keep = {key for b in self._blobs.values() for _, _, key in b.made.values()}
@@ -183,17 +190,6 @@ def _process_one(item: tuple[str, Path, bool, Path]) -> tuple[str, _Blob | str]:
         return content_hash, _process(path, content_hash, cover, folder)
     except Exception as exc:  # noqa: BLE001  Pillow raises many kinds for a bad file
         return content_hash, _reason(exc)
-
-
-def _walk(folder: Path) -> list[tuple[str, Path]]:
-    found = []
-    for top, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if not name.startswith("."):
-                path = Path(top, name)
-                found.append(("media/" + path.relative_to(folder).as_posix(), path))
-    return found
 
 
 def _reason(exc: Exception) -> str:

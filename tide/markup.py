@@ -57,6 +57,7 @@ class Rendered:
     cjk_chars: int
     latin_words: int
     images_without_alt: tuple[int, ...] = ()  # source lines
+    has_code: bool = False  # highlighted code: the page needs the code stylesheet
 
 
 class Converter:
@@ -96,6 +97,7 @@ class Converter:
             first_paragraph=first,
             cjk_chars=cjk,
             latin_words=latin,
+            has_code=f'class="{CODE_CSS_CLASS}"' in html,
             images_without_alt=tuple(link.line for link in _locate([(src, "image", None) for src in self._no_alt], body, body_line)),
         )
 

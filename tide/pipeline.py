@@ -26,7 +26,7 @@ from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import input_stamps, up_to_date
 from .images import ImageLibrary
 from .markup import code_stylesheet
-from .output import Writer, files_under
+from .output import Writer
 from .routes import Route, check_collisions, plan
 from .site import Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
@@ -93,13 +93,14 @@ class Builder:
             return BuildResult(self.paths.output, len(self.cache.state.records), path="up to date", timings=clock.laps)
         errors = ErrorList(self.paths.root)
         config = load_config(self.paths, errors, self.options.base_url)
+        config_key = repr(config)  # the settings and data, as one value to compare with the last build's
         selection = Selection(moment, self.options.drafts, self.options.future)
         compiled_count, changed = self._compile(config, errors, only)
         clock.lap("load")
         last, self.last = self.last, None  # taken: a failed build must not leave a half-updated graph
         state = self.cache.state
         in_time = state.next_change is None or moment < state.next_change
-        if last and not errors and in_time and last.applies(repr(config), other_stamp, changed, self.cache.index):
+        if last and not errors and in_time and last.applies(config_key, other_stamp, changed, self.cache.index):
             again = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
             clock.lap("site")
             errors.raise_if_any()
@@ -114,7 +115,7 @@ class Builder:
         self.urls = {e.doc.rel: e.url for e in site.articles + site.pages}
         routes = plan(site)
         assets = collect(self.paths.static, {"code.css": code_stylesheet()}, self.options.fingerprint)
-        files = {**files_under(self.paths.content / "media", "media/"), **media.outputs}
+        files = {**media.files, **media.outputs}
         claims = {**{rel: f"content/{rel}" for rel in files}, **{rel: f"a picture made from content/{rel}" for rel in media.outputs}, **assets.sources}
         check_collisions(routes, claims, errors)
         clock.lap("site")
@@ -129,7 +130,7 @@ class Builder:
         self.cache.state.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
         self._finish(stamp, result, compiled_count)
-        self.last = LastBuild.of(repr(config), other_stamp, site, routes, self.cache.index)
+        self.last = LastBuild.of(config_key, other_stamp, site, routes, self.cache.index)
         return result
 
     def _finish(self, stamp: str, result: BuildResult, compiled: int) -> None:
@@ -251,7 +252,7 @@ class Builder:
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, self.paths.templates, self._parsed_templates), assets.urls)
+        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self._parsed_templates), assets.urls)
         previous = self.cache.state.records
         records: dict[str, OutputRecord] = {}
         result = BuildResult(self.paths.output, len(routes))

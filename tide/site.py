@@ -122,6 +122,7 @@ class Entry:
     headings: tuple[Heading, ...]
     show_toc: bool
     cover: str | None  # URL path
+    has_code: bool  # the body has highlighted code
     unpublished: bool  # a draft or a future article, shown only in previews
     authors: list[Author] = field(default_factory=list)
     category: Term | None = None
@@ -270,6 +271,7 @@ def _entry(doc: Document, r: Rendered, body_key: str, bodies: BodyStore, config:
         reading_minutes=0,
         headings=(),
         show_toc=False,
+        has_code=False,
         cover=url_of_file(doc.cover) if doc.cover else None,
         unpublished=unpublished,
         links=links,
@@ -284,6 +286,7 @@ def refresh_body(entry: Entry, r: Rendered, body_key: str, config: SiteConfig) -
     entry.summary = entry.doc.summary or summarize(r.first_paragraph, config.summary_length)
     entry.reading_minutes = reading_minutes(r.cjk_chars, r.latin_words, config.cjk_per_minute, config.words_per_minute)
     entry.headings = r.headings
+    entry.has_code = r.has_code
     entry.show_toc = sum(h.level == 2 for h in r.headings) >= config.toc_min_headings
 
 

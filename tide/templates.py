@@ -45,19 +45,23 @@ class Templates:
             auto_reload=False,  # Jinja would stat a template file at every extends and include: 150,000 times at 10,000 articles
         )
         self._seen = ""  # digest of the template files the cached compiled templates came from
+        self.sources: dict[str, str] = {}  # as read by the last refresh()
         self.env.filters.update(helpers(config))
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # readable Chinese in JSON-LD
         self.env.globals.update(globals_, url=self.env.filters["url"], abs_url=self.env.filters["abs_url"])
 
     def refresh(self) -> None:
-        """Forget compiled templates when any template file changed (read, not trusted by time)."""
-        h = hashlib.blake2b(digest_size=16)
-        for path in sorted(self.folder.rglob("*")):
-            if path.is_file() and "static" not in path.relative_to(self.folder).parts:
-                h.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        if h.hexdigest() != self._seen:
+        """Read every template once per build into ``sources`` (name -> text; ``deps`` digests them
+        from there) and forget compiled templates when any changed: read, not trusted by time."""
+        self.sources = {
+            path.relative_to(self.folder).as_posix(): path.read_bytes().decode("utf-8", errors="replace")
+            for path in sorted(self.folder.rglob("*"))
+            if path.is_file() and "static" not in path.relative_to(self.folder).parts
+        }
+        seen = hashlib.blake2b(repr(sorted(self.sources.items())).encode(), digest_size=16).hexdigest()
+        if seen != self._seen:
             self.env.cache.clear()  # type: ignore[union-attr]
-            self._seen = h.hexdigest()
+            self._seen = seen
 
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template ``name``; any failure becomes a TemplateProblem naming the template line."""
