@@ -44,10 +44,19 @@ class Writer:
         return not self.fresh and os.path.isfile(os.path.join(self.output, rel))  # strings: asked for every output
 
     def write(self, rel: str, data: bytes) -> None:
-        target = self._target(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        self.store(rel, data)
         self.written.append(rel)
+
+    def store(self, rel: str, data: bytes) -> None:
+        """Write without noting it: a forked worker stores, and the parent notes (``written``)."""
+        target = os.path.join(self.dir, rel if self.fresh else rel + TEMP_SUFFIX)  # strings: called for every page
+        try:
+            f = open(target, "wb")  # noqa: SIM115
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            f = open(target, "wb")  # noqa: SIM115
+        with f:
+            f.write(data)
 
     def copy(self, source: Path, rel: str) -> None:
         target = self._target(rel)

@@ -270,13 +270,10 @@ class Builder:
                 else:
                     todo.append((route, route_sig))
             clock.lap("plan")
-            for route, route_sig, html, read in _render(templates, site, todo, errors, self.options.jobs):
-                data = html.encode()
-                record = OutputRecord(signatures.full(route_sig, read), digest(data), tuple(sorted(read)))
-                old = previous.get(route.file)
-                if not (old and old.bytes_hash == record.bytes_hash and writer.exists(route.file)):
-                    writer.write(route.file, data)
-                records[route.file] = record
+            for route, route_sig, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
+                records[route.file] = OutputRecord(signatures.full(route_sig, page.read), page.bytes_hash, page.read)
+                if page.wrote:
+                    writer.written.append(route.file)
             result.rendered = len(todo)
             clock.lap("render")
             if only is None:
@@ -300,39 +297,66 @@ class Builder:
         return result
 
 
-def _render(templates: Templates, site: Site, todo: list[tuple[Route, str]], errors: ErrorList, jobs: int | None):  # type: ignore[no-untyped-def]
-    """Yield (route, signature, html, collections read) for each route; a broken template is reported once."""
+@dataclass(slots=True)
+class _Job:
+    """Pages to draw, with what drawing them needs; forked workers inherit it instead of receiving it."""
+
+    templates: Templates
+    site: Site
+    todo: list[tuple[Route, str]]  # (route, signature before site-wide reads)
+    previous: dict[str, OutputRecord]
+    writer: Writer
+
+
+@dataclass(slots=True)
+class _Page:
+    """A drawn page as the parent needs it: the bytes stay where they were made and written."""
+
+    bytes_hash: str
+    read: tuple[str, ...]  # site-wide collections, pictures and theme files the template read
+    wrote: bool  # False when the output already had these bytes
+
+
+def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[Route, str, _Page]]:
+    """Yield (route, signature, page) for each route drawn; a broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
-    drawn = (
-        _drawn_in_workers(templates, site, todo, jobs) if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM else _draw_range(templates, site, todo, 0, len(todo))
-    )
+    todo = job.todo
+    drawn = _drawn_in_workers(job, jobs) if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM else _draw_range(job, 0, len(todo))
     seen: set[BuildError] = set()
-    for item in drawn:
-        if isinstance(item[1], BuildError):
-            if item[1] not in seen:
-                seen.add(item[1])
-                errors.errors.append(item[1])
+    for i, page in drawn:
+        if isinstance(page, BuildError):
+            if page not in seen:
+                seen.add(page)
+                errors.errors.append(page)
             continue
-        i, html, read = item  # type: ignore[misc]
-        yield todo[i][0], todo[i][1], html, read
+        yield todo[i][0], todo[i][1], page
 
 
-_Drawn = tuple[int, str, set[str]] | tuple[int, BuildError]
+_Drawn = tuple[int, _Page | BuildError]
 
 
-def _draw_range(templates: Templates, site: Site, todo: list[tuple[Route, str]], start: int, stop: int) -> Iterator[_Drawn]:
-    """Draw todo[start:stop]; after a template fails once, skip its other pages."""
+def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
+    """Draw and write todo[start:stop]; after a template fails once, skip its other pages.
+
+    Encoding, hashing and writing happen here, in the worker that drew the page: sending 17,000
+    pages of HTML back to one parent process to write made the parent the bottleneck."""
     failed: set[str] = set()
     for i in range(start, stop):
-        route = todo[i][0]
+        route = job.todo[i][0]
         if route.template in failed:
             continue
-        drawn = _draw(templates, site, route)
+        drawn = _draw(job.templates, job.site, route)
         if isinstance(drawn, BuildError):
             failed.add(route.template)
             yield i, drawn
-        else:
-            yield i, drawn[0], drawn[1]
+            continue
+        data = drawn[0].encode()
+        bytes_hash = digest(data)
+        old = job.previous.get(route.file)
+        wrote = not (old and old.bytes_hash == bytes_hash and job.writer.exists(route.file))
+        if wrote:
+            job.writer.store(route.file, data)
+        yield i, _Page(bytes_hash, tuple(sorted(drawn[1])), wrote)
 
 
 def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
@@ -346,21 +370,21 @@ def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]
     return html, read
 
 
-_FORKED: tuple[Templates, Site, list[tuple[Route, str]]] | None = None
+_FORKED: _Job | None = None
 
 
 def _render_slice(bounds: tuple[int, int]) -> list[_Drawn]:
     """In a forked worker: draw a slice of the parent's list (inherited, not shipped)."""
     assert _FORKED is not None
     worker_gc()
-    return list(_draw_range(*_FORKED, *bounds))
+    return list(_draw_range(_FORKED, *bounds))
 
 
-def _drawn_in_workers(templates: Templates, site: Site, todo: list[tuple[Route, str]], jobs: int) -> Iterator[_Drawn]:
+def _drawn_in_workers(job: _Job, jobs: int) -> Iterator[_Drawn]:
     global _FORKED
-    _FORKED = (templates, site, todo)
-    size = max(50, len(todo) // (jobs * 6))
-    slices = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+    _FORKED = job
+    size = max(50, len(job.todo) // (jobs * 6))
+    slices = [(i, min(i + size, len(job.todo))) for i in range(0, len(job.todo), size)]
     try:
         with get_context("fork").Pool(jobs) as pool:
             for batch in pool.imap(_render_slice, slices):
