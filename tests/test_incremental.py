@@ -221,3 +221,47 @@ def test_a_category_change_alone_changes_related_articles(project: Project) -> N
     project.build()
     assert "乙</a>" in project.read("articles/a0/index.html").split("相关阅读")[1]
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_a_command_line_build_after_body_edits_takes_the_saved_graph(project: Project) -> None:
+    """Each build here is a new Builder, as each `build.py build` is a new process: after edits of
+    bodies alone it reads the saved graph (and the journal of earlier body edits) instead of
+    linking the site again, and the output still equals a clean build's."""
+    for n in range(5):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    show_more(project)
+    age_all(project)
+    for path in (project.root / "content/articles").glob("*.md"):
+        age(path)  # as if written long ago: only the file edited next differs from the saved graph
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
+    bodies = ["第一段。\n\n第二段加上了。", "换了第一段。", "换了第一段。\n\n## 新小节", "“引号”换了。\n\n[上一篇](a0.md)"]
+    for step, body in enumerate(bodies):
+        path = project.root / f"content/articles/a{step % 3 + 1}.md"
+        head, _, _ = path.read_text().partition("\n---\n")
+        path.write_text(f"{head}\n---\n\n{body}\n")
+        age(path)
+        result = Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build()
+        assert result.path == "bodies" and result.compiled == 1, f"step {step}"
+        assert tree_digest(project.site) == clean_digest(project, project.root / "clean"), f"step {step}"
+    # A front-matter edit goes the full way, and the graph it saves serves the next body edit.
+    write_article(project, 2, "新标题", 3, TAGS[:1], False, "第一段。")
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
+    path = project.root / "content/articles/a4.md"
+    head, _, _ = path.read_text().partition("\n---\n")
+    path.write_text(f"{head}\n---\n\n又改了正文。\n")
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "bodies"
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
+    for n in range(3):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    age_all(project)
+    project.build()
+    graph = project.root / ".cache/graph.bin"
+    graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
+    path = project.root / "content/articles/a1.md"
+    head, _, _ = path.read_text().partition("\n---\n")
+    path.write_text(f"{head}\n---\n\n正文改了。\n")
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")

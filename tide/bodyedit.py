@@ -11,6 +11,7 @@ path to the same byte-for-byte standard as the full one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .config import SiteConfig
@@ -54,21 +55,21 @@ class LastBuild:
 
     def applies(self, config_key: str, other_stamp: str, changed: set[str], index: dict[str, SourceRecord]) -> bool:
         """True when only bodies changed since this build."""
-        if not other_stamp or other_stamp != self.other_stamp or config_key != self.config_key:
+        if not other_stamp or other_stamp != self.other_stamp or config_key != self.config_key or not changed:
             return False
-        if set(index) != set(self.docs) or not changed:
-            return False
-        return all(index[rel].doc is not None and index[rel].doc == self.docs[rel] for rel in changed)
+        # A source added or removed since this build is among ``changed`` and fails here.
+        return all(rel in self.docs and rel in index and index[rel].doc == self.docs[rel] for rel in changed)
 
 
 def apply_body_edits(
     last: LastBuild, changed: set[str], index: dict[str, SourceRecord], config: SiteConfig,
     content: Path, records: dict[str, OutputRecord], errors: ErrorList,
-) -> set[int]:  # fmt: skip
-    """Refresh the edited entries in place; return the indexes of the routes to look at again."""
+) -> tuple[set[int], list[Entry]]:  # fmt: skip
+    """Refresh the edited entries in place; return the indexes of the routes to look at again,
+    and every entry whose fields changed."""
     last._map()
     touched: list[Entry] = []
-    sources = set(index)
+    sources = set(last.docs)  # the same as the index's sources: nothing was added or removed
     for rel in sorted(changed):
         entry = last.by_rel.get(rel)
         record = index[rel]
@@ -98,4 +99,12 @@ def apply_body_edits(
             old = records.get(route.file)
             if old is None or collections.intersection(old.globals):
                 again.add(i)
-    return again
+    return again, list(views.values())
+
+
+def clock_moved(last: LastBuild, now: datetime, records: dict[str, OutputRecord]) -> set[int]:
+    """Move the graph's clock to ``now``; return the routes whose pages read it (``site.now``)."""
+    if last.site.now == now:
+        return set()
+    last.site.now = now
+    return {i for i, route in enumerate(last.routes) if (old := records.get(route.file)) is None or "site.now" in old.globals}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from .config import BuildOptions, Paths
@@ -18,16 +19,29 @@ from .store import Cache
 RACY_NS = 3_000_000_000  # a file changed this recently may change again within the clock's grain
 
 
-def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str, str]:
-    """Size and modification time of every input file, with the engine and the options; and the
-    same for every input but the article and page sources (for the preview's fast path).
+@dataclass(frozen=True, slots=True)
+class Stamps:
+    """What one walk over the inputs found."""
 
-    Empty when a file changed in the last few seconds: a second edit of the same size inside
-    the file system's time grain would leave the stamp equal (git calls this "racy").
+    all: str  # every input file's size and time, with the engine and the options; "" when too fresh to trust
+    other: str  # the same for every input but the article and page sources (the preview's fast path)
+    sources: dict[str, tuple[int, int]]  # article and page source (path in content/) -> (mtime_ns, size)
+
+
+def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> Stamps:
+    """Stat every input file once: the stamps, and each source's time and size (so that a
+    command-line build can tell which sources changed without reading the cache index).
+
+    A stamp is empty when a file changed in the last few seconds: a second edit of the same size
+    inside the file system's time grain would leave it equal (git calls this "racy").
     """
     h = hashlib.blake2b(digest_size=16)
     other = hashlib.blake2b(digest_size=16)
-    sources = (str(paths.content / "articles"), str(paths.content / "pages"))
+    content = str(paths.content)
+    sources = tuple(os.path.join(content, kind) for kind in ("articles", "pages"))
+    below = tuple(s + os.sep for s in sources)
+    prefix = len(content) + 1
+    found: dict[str, tuple[int, int]] = {}
     newest = newest_other = 0
     head = repr((engine, options.drafts, options.future, options.base_url, options.now, options.fingerprint, str(paths.output))).encode()
     h.update(head)
@@ -35,17 +49,21 @@ def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> tuple[str,
     for top in (paths.content, paths.templates):
         for folder, dirs, names in os.walk(top):
             dirs.sort()
-            is_source = folder.startswith(sources) and not any(part.startswith(".") for part in folder.split(os.sep))
+            inside = folder in sources or folder.startswith(below)
+            is_source = inside and not any(part.startswith(".") for part in folder[prefix:].split(os.sep))
             for name in sorted(names):
-                st = os.stat(os.path.join(folder, name))
-                line = f"{folder}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode()
+                path = os.path.join(folder, name)
+                st = os.stat(path)
+                line = f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode()
                 h.update(line)
                 newest = max(newest, st.st_mtime_ns)
-                if not (is_source and name.endswith(".md") and not name.startswith(".")):
+                if is_source and name.endswith(".md") and not name.startswith("."):
+                    found[path[prefix:].replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+                else:
                     other.update(line)
                     newest_other = max(newest_other, st.st_mtime_ns)
     now = time.time_ns()
-    return ("" if now - newest < RACY_NS else h.hexdigest()), ("" if now - newest_other < RACY_NS else other.hexdigest())
+    return Stamps("" if now - newest < RACY_NS else h.hexdigest(), "" if now - newest_other < RACY_NS else other.hexdigest(), found)
 
 
 def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool:
@@ -53,7 +71,7 @@ def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool
     return cache.persistent and stamp != "" and state.stamp == stamp and (state.next_change is None or moment < state.next_change) and paths.output.is_dir()
 
 
-def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, tuple[str, str] | None]:
+def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, Stamps | None]:
     """(True when a build would change nothing, the input stamps it computed); imports nothing heavy.
 
     The stamps go on to the build, which would otherwise stat every input file a second time.
@@ -63,4 +81,4 @@ def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, tuple[str, s
     cache = Cache(paths.root / ".cache", paths.output)
     moment = options.now or datetime.now().astimezone()
     stamps = input_stamps(paths, cache.engine, options)
-    return up_to_date(cache, paths, stamps[0], moment), stamps
+    return up_to_date(cache, paths, stamps.all, moment), stamps

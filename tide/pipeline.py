@@ -16,23 +16,25 @@ from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 
+from . import graphstore
 from .assets import Assets, collect
-from .bodyedit import LastBuild, apply_body_edits
+from .bodyedit import LastBuild, apply_body_edits, clock_moved
 from .compile import compile_many, trusted_mtime, worker_gc
 from .config import BuildOptions, Paths, SiteConfig, load_config
 from .content import KINDS, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
-from .freshness import input_stamps, up_to_date
+from .freshness import Stamps, input_stamps, up_to_date
 from .images import ImageLibrary
 from .markup import code_stylesheet
 from .output import Writer
 from .routes import Route, check_collisions, plan
-from .site import Selection, Site, SiteView, build_site
+from .site import Entry, Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
 from .templates import TemplateProblem, Templates, build_helpers
 
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
+SAVED_GRAPH_MAX_CHANGES = 200  # sources; beyond this many, linking the site again costs less than editing the saved graph
 
 
 @dataclass(slots=True)
@@ -49,7 +51,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(paths: Paths, options: BuildOptions, stamps: tuple[str, str] | None = None) -> BuildResult:
+def build(paths: Paths, options: BuildOptions, stamps: Stamps | None = None) -> BuildResult:
     """Build the site into ``paths.output``; raise BuildFailed listing every problem.
 
     ``stamps``: the input stamps, when the caller has just computed them (``freshness.quick_check``).
@@ -67,26 +69,29 @@ class Builder:
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
         self._parsed_templates: dict[str, set[str] | None] = {}
         self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
+        self._saved: graphstore.Saved | None = None  # that graph as the cache holds it, when it does
         self.autosave = True  # the preview turns this off after its first build and saves on exit
 
     def close(self) -> None:
         self.cache.discard()
 
-    def build(self, now: datetime | None = None, stamps: tuple[str, str] | None = None, hint: set[str] | None = None) -> BuildResult:
+    def build(self, now: datetime | None = None, stamps: Stamps | None = None, hint: set[str] | None = None) -> BuildResult:
         """``hint``: the paths a file watcher saw change since the last build (the preview's). When
         they are all article or page sources, only those are looked at: at 10,000 articles, walking
         and statting every file was most of an edit's cost."""
         with _cycle_collector_paused():
             return self._build(now, stamps, hint)
 
-    def _build(self, now: datetime | None, stamps: tuple[str, str] | None, hint: set[str] | None) -> BuildResult:
+    def _build(self, now: datetime | None, stamps: Stamps | None, hint: set[str] | None) -> BuildResult:
         clock = _Clock()
         only = self._hinted_sources(hint)
         if only is not None and self.last is not None:  # nothing but these sources changed: the rest of the stamp stands
+            stamps = None
             stamp, other_stamp = "", self.last.other_stamp  # "" = not known: the next command-line build checks every file
         else:
             only = None
-            stamp, other_stamp = stamps or input_stamps(self.paths, self.cache.engine, self.options)
+            stamps = stamps or input_stamps(self.paths, self.cache.engine, self.options)
+            stamp, other_stamp = stamps.all, stamps.other
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
@@ -95,19 +100,22 @@ class Builder:
         config = load_config(self.paths, errors, self.options.base_url)
         config_key = repr(config)  # the settings and data, as one value to compare with the last build's
         selection = Selection(moment, self.options.drafts, self.options.future)
-        compiled_count, changed = self._compile(config, errors, only)
+        since_saved = self._load_saved_graph(config, stamps) if stamps is not None and self.last is None else None
+        compiled_count, changed = self._compile(config, errors, only if since_saved is None else since_saved)
+        changed |= since_saved or set()  # changed since the saved graph was built, whenever the index learnt it
         clock.lap("load")
         last, self.last = self.last, None  # taken: a failed build must not leave a half-updated graph
         state = self.cache.state
         in_time = state.next_change is None or moment < state.next_change
         if last and not errors and in_time and last.applies(config_key, other_stamp, changed, self.cache.index):
-            again = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
+            again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
+            again |= clock_moved(last, moment, state.records)
             clock.lap("site")
             errors.raise_if_any()
             result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again)
             result.path, result.warnings = "bodies", errors.warnings
-            self._finish(stamp, result, compiled_count)
             self.last = last
+            self._finish(stamp, result, compiled_count, (touched, changed))
             return result
         covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
         media = self.images.refresh(self.paths.content / "media", covers, self.options.jobs)
@@ -129,21 +137,53 @@ class Builder:
         self._assets = assets
         self.cache.state.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
-        self._finish(stamp, result, compiled_count)
         self.last = LastBuild.of(config_key, other_stamp, site, routes, self.cache.index)
+        self._finish(stamp, result, compiled_count)
         return result
 
-    def _finish(self, stamp: str, result: BuildResult, compiled: int) -> None:
+    def _finish(self, stamp: str, result: BuildResult, compiled: int, edited: tuple[list[Entry], set[str]] | None = None) -> None:
+        """``edited``: after a body-edit build, the entries it changed and the sources it looked at."""
         self.cache.state.stamp = stamp
         if self.autosave:
-            self.save()
+            self.save(edited)
         result.compiled = compiled
 
-    def save(self) -> None:
-        """Write the cache now (the preview calls this when it stops)."""
+    def save(self, edited: tuple[list[Entry], set[str]] | None = None) -> None:
+        """Write the cache now (the preview calls this when it stops), with the graph that matches it."""
+        if self.cache.persistent:
+            self._save_graph(edited)
         self.cache.save(outputs_too=True)
         if self.cache.persistent:
             self.images.save()
+
+    def _save_graph(self, edited: tuple[list[Entry], set[str]] | None) -> None:
+        """Save the last build's graph for the next command-line build: a journal of the entries
+        a body-edit build changed when the saved graph is this one, else the whole graph."""
+        index = self.cache.index
+        if self.last is None:
+            self.cache.state.graph = ("", "")  # the records moved on without a graph
+        elif edited is not None and self._saved is not None and self._saved.last is self.last:
+            touched, looked_at = edited
+            graphstore.save_journal(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
+        else:
+            sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
+            graphstore.save(self.cache, self.last, self._assets, sources)
+            self._saved = graphstore.Saved(self.last, self._assets, sources)
+
+    def _load_saved_graph(self, config: SiteConfig, stamps: Stamps) -> set[str] | None:
+        """In a new process (a command-line build): take the saved graph when only article and page
+        sources changed since it was built, and few of them; return those sources (else None)."""
+        state = self.cache.state
+        if not (self.cache.persistent and stamps.other and state.graph[0]):
+            return None
+        saved = graphstore.load(self.cache, config, self.cache.bodies)
+        if saved is None or saved.last.other_stamp != stamps.other or saved.last.config_key != repr(config):
+            return None
+        changed = {rel for rel in saved.sources.keys() | stamps.sources.keys() if saved.sources.get(rel) != stamps.sources.get(rel)}
+        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES:
+            return None
+        self.last, self._assets, self._saved = saved.last, saved.assets, saved
+        return changed
 
     @staticmethod
     def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
@@ -192,9 +232,8 @@ class Builder:
         """Bring the cache index up to date with content/ (with ``only``: with those sources); convert only what changed."""
         index, content = self.cache.index, self.paths.content
         tz = str(config.timezone)
-        if index and next(iter(index.values())).tz != tz:
+        if only is None and index and next(iter(index.values())).tz != tz:  # (``only``: the settings are as last time)
             index.clear()  # dates were read in another timezone
-            only = None
         if only is not None:
             current = {rel: str(content / rel) for rel in sorted(only) if (content / rel).is_file()}
             changed = {rel for rel in only if rel in index and rel not in current}
@@ -227,7 +266,7 @@ class Builder:
                 pending = []
         if pending:
             self.cache.bodies.put_many(pending)
-        for rel in sorted(index):
+        for rel in sorted(index if only is None else (rel for rel in only if rel in index)):  # with ``only``, the rest passed last time
             for e in index[rel].errors:
                 errors.errors.append(e)
         return len(stale), changed

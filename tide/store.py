@@ -8,11 +8,13 @@ version of the engine, or one that cannot be read, is thrown away without a word
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import pickle
 import sqlite3
 import tempfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -74,6 +76,7 @@ class OutputState:
     stamp: str = ""  # every input file's size and time, with the options, at the last good build
     next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
     published: dict[str, str] = field(default_factory=dict)  # URL path -> source path of every published page
+    graph: tuple[str, str] = ("", "")  # tokens of the saved site graph and its journal that match these records
 
 
 class BodyStore:
@@ -121,35 +124,69 @@ class BodyStore:
 INDEX_SHARDS = 32
 
 
-class Index(dict[str, "SourceRecord"]):
-    """The compiled sources by path, stored in shards so a build that changed one source rewrites
-    one small file instead of the whole index (at 10,000 articles that cost half a second)."""
+class Index(MutableMapping[str, "SourceRecord"]):
+    """The compiled sources by path, in shards that are read when first touched and written only
+    when changed: a build that looked at one source reads and rewrites one small file, where the
+    whole index cost a second at 10,000 articles. Going over every source reads every shard."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, read: Callable[[int], dict[str, SourceRecord] | None] | None = None) -> None:
+        self._read = read
+        self._shards: list[dict[str, SourceRecord] | None] = [None if read else {} for _ in range(INDEX_SHARDS)]
         self.dirty: set[int] = set()  # shards to write
 
     @staticmethod
     def shard(rel: str) -> int:
         return zlib.crc32(rel.encode()) % INDEX_SHARDS
 
+    def _get(self, n: int) -> dict[str, SourceRecord]:
+        found = self._shards[n]
+        if found is None:
+            found = self._read(n) if self._read else None
+            if found is None:  # missing, damaged or from another engine: its sources are compiled again
+                found = {}
+                self.dirty.add(n)
+            self._shards[n] = found
+        return found
+
+    @property
+    def complete(self) -> bool:
+        """True when every shard has been read (so that iterating costs nothing more)."""
+        return all(s is not None for s in self._shards)
+
+    def loaded(self) -> dict[int, dict[str, SourceRecord]]:
+        return {n: s for n, s in enumerate(self._shards) if s is not None}
+
+    def __getitem__(self, rel: str) -> SourceRecord:
+        return self._get(self.shard(rel))[rel]
+
+    def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and rel in self._get(self.shard(rel))
+
     def __setitem__(self, rel: str, record: SourceRecord) -> None:
-        self.dirty.add(self.shard(rel))
-        super().__setitem__(rel, record)
+        n = self.shard(rel)
+        self._get(n)[rel] = record
+        self.dirty.add(n)
 
     def __delitem__(self, rel: str) -> None:
-        self.dirty.add(self.shard(rel))
-        super().__delitem__(rel)
+        n = self.shard(rel)
+        del self._get(n)[rel]
+        self.dirty.add(n)
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.chain.from_iterable(self._get(n) for n in range(INDEX_SHARDS))
+
+    def __len__(self) -> int:
+        return sum(len(self._get(n)) for n in range(INDEX_SHARDS))
+
+    def values(self) -> Iterable[SourceRecord]:  # type: ignore[override]
+        return itertools.chain.from_iterable(self._get(n).values() for n in range(INDEX_SHARDS))
+
+    def items(self) -> Iterable[tuple[str, SourceRecord]]:  # type: ignore[override]
+        return itertools.chain.from_iterable(self._get(n).items() for n in range(INDEX_SHARDS))
 
     def clear(self) -> None:
+        self._shards = [{} for _ in range(INDEX_SHARDS)]
         self.dirty.update(range(INDEX_SHARDS))
-        super().clear()
-
-    def shards(self) -> list[dict[str, SourceRecord]]:
-        found: list[dict[str, SourceRecord]] = [{} for _ in range(INDEX_SHARDS)]
-        for rel, record in self.items():
-            found[self.shard(rel)][rel] = record
-        return found
 
 
 class Cache:
@@ -181,16 +218,9 @@ class Cache:
 
     @property
     def index(self) -> Index:
-        """The compiled sources, read on first use: a build with nothing to do never needs them."""
+        """The compiled sources, each shard read on first use: a build with nothing to do never needs them."""
         if self._index is None:
-            self._index = Index()
-            for n in range(INDEX_SHARDS):
-                shard = self._read(self._shard_file(n), None)
-                if shard is None:  # missing or from another engine: start again, all of it
-                    self._index = Index()
-                    self._index.dirty.update(range(INDEX_SHARDS))
-                    break
-                dict.update(self._index, shard)
+            self._index = Index(lambda n: self._read(self._shard_file(n), None))
             cjk.SLUGS.update(self._read(self.folder / "slugs.pickle", {}))
         return self._index
 
@@ -222,12 +252,29 @@ class Cache:
             pickle.dump({"engine": self.engine, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
+    def write_blob(self, name: str, token: str, data: bytes) -> None:
+        """Write bytes that only this engine, and only a reader expecting ``token``, will take back."""
+        path = self.folder / f"{name}.bin"
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            f.write(f"{self.engine}{token}".encode())
+            f.write(data)
+        tmp.replace(path)
+
+    def read_blob(self, name: str, token: str) -> bytes | None:
+        try:
+            data = (self.folder / f"{name}.bin").read_bytes()
+        except OSError:
+            return None
+        head = f"{self.engine}{token}".encode()
+        return data[len(head) :] if data.startswith(head) else None
+
     def save(self, outputs_too: bool) -> None:
         """Keep what this build learnt; the output records only after a successful commit."""
         if not self.persistent:
             return
         if self._index is not None and self._index.dirty:
-            shards = self._index.shards()
+            shards = self._index.loaded()
             for n in sorted(self._index.dirty):
                 self._write(self._shard_file(n), shards[n])
             self._index.dirty.clear()
@@ -238,7 +285,7 @@ class Cache:
         if outputs_too:
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
-        if self._index is not None:
+        if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
             self.bodies.keep_only({r.text_hash for r in self._index.values()})
 
     def discard(self) -> None:
