@@ -210,7 +210,7 @@ class Builder:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
         key = repr(config)
         if self._templates is None or self._templates[0] != key:
-            self._templates = (key, Templates(self.paths.templates, config, {}))
+            self._templates = (key, Templates(self.paths.templates, config, {}, self.cache.compiled_templates()))
         self._templates[1].refresh()
         return self._templates[1]
 

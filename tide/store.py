@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import shutil
 import sqlite3
 import tempfile
 import zlib
@@ -252,6 +253,16 @@ class Cache:
             pickle.dump({"engine": self.engine, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
+    def compiled_templates(self) -> Path:
+        """A folder for Jinja's compiled templates. Jinja keys them by source, not by its settings,
+        which live in our code: so one folder per engine, and the others are removed."""
+        top = self.folder / "templates"
+        for old in top.glob("*") if top.is_dir() else ():
+            if old.name != self.engine:
+                shutil.rmtree(old, ignore_errors=True)
+        (top / self.engine).mkdir(parents=True, exist_ok=True)
+        return top / self.engine
+
     def write_blob(self, name: str, token: str, data: bytes) -> None:
         """Write bytes that only this engine, and only a reader expecting ``token``, will take back."""
         path = self.folder / f"{name}.bin"
@@ -291,6 +302,4 @@ class Cache:
     def discard(self) -> None:
         """Remove a throw-away cache (``--no-cache``)."""
         if not self.persistent:
-            import shutil
-
             shutil.rmtree(self.folder, ignore_errors=True)

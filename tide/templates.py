@@ -33,10 +33,12 @@ class TemplateProblem(Exception):
 class Templates:
     """Loads the theme from one folder and renders routes with it."""
 
-    def __init__(self, folder: Path, config: SiteConfig, globals_: dict[str, Any]) -> None:
+    def __init__(self, folder: Path, config: SiteConfig, globals_: dict[str, Any], compiled: Path | None = None) -> None:
+        """``compiled``: a folder to keep compiled templates in between processes (keyed by their source)."""
         self.folder = folder
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folder),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,  # compiling the theme cost 0.2 s a run
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             trim_blocks=True,
