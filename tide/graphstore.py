@@ -15,8 +15,8 @@ them (a crash between saves, an older build) is never used.
 from __future__ import annotations
 
 import io
+import os
 import pickle
-import secrets
 import struct
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -27,7 +27,7 @@ from .config import SiteConfig
 from .markup import Heading
 from .routes import plan
 from .site import Author, Entry, Site, Term, Tracker
-from .store import BodyStore, Cache
+from .store import BodyStore, Cache, GraphRef, digest
 
 _SITE_FIELDS = [f.name for f in fields(Site) if f.name not in ("config", "tracker")]  # set again on loading
 _REFS: dict[str, list[Any]] = {}  # while loading: the shells references resolve to
@@ -36,53 +36,50 @@ _COUNTS = struct.Struct("<5I")  # articles, pages, tags, categories, authors: th
 
 @dataclass(slots=True)
 class Saved:
-    """A graph as loaded, ready for ``Builder``: the last build, its theme files, and the time and
-    size each source had when it was built (to find what changed since without the cache index)."""
+    """A graph as loaded, ready for ``Builder``: the last build and its theme files."""
 
     last: LastBuild
     assets: Assets
-    sources: dict[str, tuple[int, int]]
     journal: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # entry number -> row, laid over the graph
-    journal_sources: dict[str, tuple[int, int]] = field(default_factory=dict)  # sources those builds looked at
 
 
-def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple[int, int]]) -> None:
-    """Write the whole graph (after a full build); the journal starts empty."""
+def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple[int, int]]) -> Saved:
+    """Write the whole graph (after a full build); the journal starts empty.
+
+    ``sources``: each article and page source's time and size as this build saw it."""
     site = last.site
     entries, terms, authors = site.articles + site.pages, site.tags + site.categories, site.authors
     rows = ([_row(e) for e in entries], [_row(t) for t in terms], [_row(a) for a in authors])
     body = {f: getattr(site, f) for f in _SITE_FIELDS if f not in ("articles", "pages", "tags", "categories", "authors")}
-    value = {
-        "config_key": last.config_key, "other_stamp": last.other_stamp, "assets": assets, "sources": sources,
-        "rows": rows, "site": body,
-    }  # fmt: skip
-    token = secrets.token_hex(8)
+    value = {"config_key": last.config_key, "other_stamp": last.other_stamp, "assets": assets, "rows": rows, "site": body}
+    token = os.urandom(8).hex()
     counts = _COUNTS.pack(len(site.articles), len(site.pages), len(site.tags), len(site.categories), len(authors))
     cache.write_blob("graph", token, counts + _dumps(value, entries, terms, authors))
-    cache.state.graph = (token, "")
+    cache.state.graph = GraphRef(token, "", last.other_stamp, digest(last.config_key.encode()), sources)
+    return Saved(last, assets)
 
 
 def save_journal(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> None:
     """Write the rows of entries a body-edit build changed, on top of those journalled before."""
+    ref = cache.state.graph
+    assert ref is not None, "a journal belongs to a saved graph"
     site = saved.last.site
     entries, terms, authors = site.articles + site.pages, site.tags + site.categories, site.authors
     number = {id(e): i for i, e in enumerate(entries)}
     for entry in changed:
         saved.journal[number[id(entry)]] = _row(entry)
-    saved.sources.update(sources)
-    saved.journal_sources.update(sources)
-    token = secrets.token_hex(8)
-    cache.write_blob("graph-journal", token, _dumps({"rows": saved.journal, "sources": saved.journal_sources}, entries, terms, authors))
-    cache.state.graph = (cache.state.graph[0], token)
+    ref.journal = os.urandom(8).hex()
+    ref.sources.update(sources)
+    cache.write_blob("graph-journal", ref.journal, _dumps({"rows": saved.journal}, entries, terms, authors))
 
 
 def load(cache: Cache, config: SiteConfig, bodies: BodyStore) -> Saved | None:
     """The graph the output records belong to, or None when there is none that matches them."""
-    graph_token, journal_token = cache.state.graph
-    if not graph_token:
+    ref = cache.state.graph
+    if ref is None:
         return None
-    data = cache.read_blob("graph", graph_token)
-    journal = cache.read_blob("graph-journal", journal_token) if journal_token else b""
+    data = cache.read_blob("graph", ref.token)
+    journal = cache.read_blob("graph-journal", ref.journal) if ref.journal else b""
     if data is None or journal is None:
         return None
     try:
@@ -103,7 +100,7 @@ def _load(data: bytes, journal: bytes, config: SiteConfig, bodies: BodyStore) ->
     _REFS.update(shells)
     try:
         value = pickle.loads(data[_COUNTS.size :])
-        extra = pickle.loads(journal) if journal else {"rows": {}, "sources": {}}
+        extra = pickle.loads(journal) if journal else {"rows": {}}
     finally:
         _REFS.clear()
     entry_rows, term_rows, author_rows = value["rows"]
@@ -120,7 +117,7 @@ def _load(data: bytes, journal: bytes, config: SiteConfig, bodies: BodyStore) ->
     )  # fmt: skip
     docs = {e.doc.rel: e.doc for e in entries} | site.held_back
     last = LastBuild(value["config_key"], value["other_stamp"], site, plan(site), docs)
-    return Saved(last, value["assets"], {**value["sources"], **extra["sources"]}, extra["rows"], extra["sources"])
+    return Saved(last, value["assets"], extra["rows"])
 
 
 def _row(obj: Entry | Term | Author) -> tuple[Any, ...]:

@@ -161,26 +161,26 @@ class Builder:
         a body-edit build changed when the saved graph is this one, else the whole graph."""
         index = self.cache.index
         if self.last is None:
-            self.cache.state.graph = ("", "")  # the records moved on without a graph
+            self.cache.state.graph = None  # the records moved on without a graph
         elif edited is not None and self._saved is not None and self._saved.last is self.last:
             touched, looked_at = edited
             graphstore.save_journal(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
         else:
             sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
-            graphstore.save(self.cache, self.last, self._assets, sources)
-            self._saved = graphstore.Saved(self.last, self._assets, sources)
+            self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
 
     def _load_saved_graph(self, config: SiteConfig, stamps: Stamps) -> set[str] | None:
-        """In a new process (a command-line build): take the saved graph when only article and page
-        sources changed since it was built, and few of them; return those sources (else None)."""
-        state = self.cache.state
-        if not (self.cache.persistent and stamps.other and state.graph[0]):
+        """In a new process (a command-line build): take the saved graph when only the bodies of a
+        few article and page sources can have changed since it was built; return those sources."""
+        ref = self.cache.state.graph
+        if not (self.cache.persistent and ref and stamps.other == ref.other_stamp != "" and ref.config == digest(repr(config).encode())):
             return None
+        before, now = ref.sources, stamps.sources
+        changed = {rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel)}
+        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed <= before.keys() & now.keys():
+            return None  # a source added or removed changes the graph's shape: link the site again
         saved = graphstore.load(self.cache, config, self.cache.bodies)
-        if saved is None or saved.last.other_stamp != stamps.other or saved.last.config_key != repr(config):
-            return None
-        changed = {rel for rel in saved.sources.keys() | stamps.sources.keys() if saved.sources.get(rel) != stamps.sources.get(rel)}
-        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES:
+        if saved is None:
             return None
         self.last, self._assets, self._saved = saved.last, saved.assets, saved
         return changed

@@ -71,13 +71,25 @@ class OutputRecord:
 
 
 @dataclass
+class GraphRef:
+    """Which saved site graph (``graphstore``) the output records belong to, and what it was made
+    from: enough to tell whether a build can use it before reading it."""
+
+    token: str
+    journal: str  # token of its journal of body edits; "" when there is none
+    other_stamp: str  # every input but the article and page sources
+    config: str  # digest of the settings and data
+    sources: dict[str, tuple[int, int]]  # article and page source -> (mtime_ns, -1 when too fresh to trust; size)
+
+
+@dataclass
 class OutputState:
     output: str
     records: dict[str, OutputRecord] = field(default_factory=dict)
     stamp: str = ""  # every input file's size and time, with the options, at the last good build
     next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
     published: dict[str, str] = field(default_factory=dict)  # URL path -> source path of every published page
-    graph: tuple[str, str] = ("", "")  # tokens of the saved site graph and its journal that match these records
+    graph: GraphRef | None = None  # the saved site graph that matches these records, if any
 
 
 class BodyStore:
