@@ -258,10 +258,26 @@ def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Proj
         write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
     age_all(project)
     project.build()
-    graph = project.root / ".cache/graph.bin"
+    [graph] = (project.root / ".cache").glob("graph-*.bin")
     graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
     path = project.root / "content/articles/a1.md"
     head, _, _ = path.read_text().partition("\n---\n")
     path.write_text(f"{head}\n---\n\n正文改了。\n")
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_an_output_folder_deleted_by_hand_is_made_again_in_full(project: Project) -> None:
+    for n in range(3):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    age_all(project)
+    for path in (project.root / "content/articles").glob("*.md"):
+        age(path)
+    project.build()
+    shutil.rmtree(project.site)
+    path = project.root / "content/articles/a1.md"
+    head, _, _ = path.read_text().partition("\n---\n")
+    path.write_text(f"{head}\n---\n\n正文改了。\n")
+    age(path)
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")

@@ -107,7 +107,8 @@ class Builder:
         last, self.last = self.last, None  # taken: a failed build must not leave a half-updated graph
         state = self.cache.state
         in_time = state.next_change is None or moment < state.next_change
-        if last and not errors and in_time and last.applies(config_key, other_stamp, changed, self.cache.index):
+        in_place = self.paths.output.is_dir()  # (an output deleted by hand is made again in full)
+        if last and not errors and in_time and in_place and last.applies(config_key, other_stamp, changed, self.cache.index):
             again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
             again |= clock_moved(last, moment, state.records)
             clock.lap("site")

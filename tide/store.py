@@ -249,7 +249,11 @@ class Cache:
         return self.folder / f"index-{n:02d}.pickle"
 
     def _state_file(self) -> Path:
-        return self.folder / f"outputs-{digest(self.output.encode())[:12]}.pickle"
+        return self.folder / f"outputs-{self._output_id()}.pickle"
+
+    def _output_id(self) -> str:
+        """Files that describe one output folder carry its id: the preview and a build may share a cache."""
+        return digest(self.output.encode())[:12]
 
     def _read(self, path: Path, empty: Any) -> Any:
         try:
@@ -277,7 +281,7 @@ class Cache:
 
     def write_blob(self, name: str, token: str, data: bytes) -> None:
         """Write bytes that only this engine, and only a reader expecting ``token``, will take back."""
-        path = self.folder / f"{name}.bin"
+        path = self.folder / f"{name}-{self._output_id()}.bin"
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as f:
             f.write(f"{self.engine}{token}".encode())
@@ -286,7 +290,7 @@ class Cache:
 
     def read_blob(self, name: str, token: str) -> bytes | None:
         try:
-            data = (self.folder / f"{name}.bin").read_bytes()
+            data = (self.folder / f"{name}-{self._output_id()}.bin").read_bytes()
         except OSError:
             return None
         head = f"{self.engine}{token}".encode()
