@@ -34,6 +34,7 @@ from .store import Cache, OutputRecord, digest
 from .templates import TemplateProblem, Templates, build_helpers
 
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
+JOURNAL_MAX_ROWS = 1000  # entries; past this, reading the journal costs more than writing the whole graph once
 SAVED_GRAPH_MAX_CHANGES = 200  # sources; beyond this many, linking the site again costs less than editing the saved graph
 
 
@@ -163,7 +164,7 @@ class Builder:
         index = self.cache.index
         if self.last is None:
             self.cache.state.graph = None  # the records moved on without a graph
-        elif edited is not None and self._saved is not None and self._saved.last is self.last:
+        elif edited is not None and self._saved is not None and self._saved.last is self.last and len(self._saved.journal) < JOURNAL_MAX_ROWS:
             touched, looked_at = edited
             graphstore.save_journal(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
         else:
