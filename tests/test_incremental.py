@@ -236,48 +236,48 @@ def test_a_command_line_build_after_body_edits_takes_the_saved_graph(project: Pr
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
     bodies = ["第一段。\n\n第二段加上了。", "换了第一段。", "换了第一段。\n\n## 新小节", "“引号”换了。\n\n[上一篇](a0.md)"]
     for step, body in enumerate(bodies):
-        path = project.root / f"content/articles/a{step % 3 + 1}.md"
-        head, _, _ = path.read_text().partition("\n---\n")
-        path.write_text(f"{head}\n---\n\n{body}\n")
-        age(path)
+        edit_body(project, f"a{step % 3 + 1}", body)
         result = Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build()
         assert result.path == "bodies" and result.compiled == 1, f"step {step}"
         assert tree_digest(project.site) == clean_digest(project, project.root / "clean"), f"step {step}"
     # A front-matter edit goes the full way, and the graph it saves serves the next body edit.
     write_article(project, 2, "新标题", 3, TAGS[:1], False, "第一段。")
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
-    path = project.root / "content/articles/a4.md"
-    head, _, _ = path.read_text().partition("\n---\n")
-    path.write_text(f"{head}\n---\n\n又改了正文。\n")
+    edit_body(project, "a4", "又改了正文。")
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "bodies"
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
-def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
-    for n in range(3):
-        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
-    age_all(project)
-    project.build()
-    [graph] = (project.root / ".cache").glob("graph-*.bin")
-    graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
-    path = project.root / "content/articles/a1.md"
-    head, _, _ = path.read_text().partition("\n---\n")
-    path.write_text(f"{head}\n---\n\n正文改了。\n")
-    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
-    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
-
-
-def test_an_output_folder_deleted_by_hand_is_made_again_in_full(project: Project) -> None:
+def built_long_ago(project: Project) -> None:
+    """Three articles and the theme, all with old file times, built once."""
     for n in range(3):
         write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
     age_all(project)
     for path in (project.root / "content/articles").glob("*.md"):
         age(path)
     project.build()
-    shutil.rmtree(project.site)
-    path = project.root / "content/articles/a1.md"
+
+
+def edit_body(project: Project, name: str, body: str) -> None:
+    """Replace an article's body, keep its front matter, and give the file an old time of its own."""
+    path = project.root / f"content/articles/{name}.md"
     head, _, _ = path.read_text().partition("\n---\n")
-    path.write_text(f"{head}\n---\n\n正文改了。\n")
+    path.write_text(f"{head}\n---\n\n{body}\n")
     age(path)
+
+
+def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
+    built_long_ago(project)
+    [graph] = (project.root / ".cache").glob("graph-*.bin")
+    graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
+    edit_body(project, "a1", "正文改了。")
+    assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_an_output_folder_deleted_by_hand_is_made_again_in_full(project: Project) -> None:
+    built_long_ago(project)
+    shutil.rmtree(project.site)
+    edit_body(project, "a1", "正文改了。")
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")

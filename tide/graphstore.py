@@ -73,7 +73,7 @@ def save_journal(cache: Cache, saved: Saved, changed: list[Entry], sources: dict
     cache.write_blob("graph-journal", ref.journal, _dumps({"rows": saved.journal}, entries, terms, authors))
 
 
-def load(cache: Cache, config: SiteConfig, bodies: BodyStore) -> Saved | None:
+def load(cache: Cache, config: SiteConfig) -> Saved | None:
     """The graph the output records belong to, or None when there is none that matches them."""
     ref = cache.state.graph
     if ref is None:
@@ -83,7 +83,7 @@ def load(cache: Cache, config: SiteConfig, bodies: BodyStore) -> Saved | None:
     if data is None or journal is None:
         return None
     try:
-        return _load(data, journal, config, bodies)
+        return _load(data, journal, config, cache.bodies)
     except Exception:  # noqa: BLE001  a damaged graph is not used: the build links the site again
         return None
 

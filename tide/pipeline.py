@@ -101,7 +101,7 @@ class Builder:
         config = load_config(self.paths, errors, self.options.base_url)
         config_key = repr(config)  # the settings and data, as one value to compare with the last build's
         selection = Selection(moment, self.options.drafts, self.options.future)
-        since_saved = self._load_saved_graph(config, stamps) if stamps is not None and self.last is None else None
+        since_saved = self._load_saved_graph(config, config_key, stamps) if stamps is not None and self.last is None else None
         compiled_count, changed = self._compile(config, errors, only if since_saved is None else since_saved)
         changed |= since_saved or set()  # changed since the saved graph was built, whenever the index learnt it
         clock.lap("load")
@@ -171,17 +171,17 @@ class Builder:
             sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
             self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
 
-    def _load_saved_graph(self, config: SiteConfig, stamps: Stamps) -> set[str] | None:
+    def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps) -> set[str] | None:
         """In a new process (a command-line build): take the saved graph when only the bodies of a
         few article and page sources can have changed since it was built; return those sources."""
         ref = self.cache.state.graph
-        if not (self.cache.persistent and ref and stamps.other == ref.other_stamp != "" and ref.config == digest(repr(config).encode())):
+        if not (self.cache.persistent and ref and stamps.other == ref.other_stamp != "" and ref.config == digest(config_key.encode())):
             return None
         before, now = ref.sources, stamps.sources
         changed = {rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel)}
         if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed <= before.keys() & now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
-        saved = graphstore.load(self.cache, config, self.cache.bodies)
+        saved = graphstore.load(self.cache, config)
         if saved is None:
             return None
         self.last, self._assets, self._saved = saved.last, saved.assets, saved
