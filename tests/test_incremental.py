@@ -268,7 +268,7 @@ def edit_body(project: Project, name: str, body: str) -> None:
 
 def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
     built_long_ago(project)
-    [graph] = (project.root / ".cache").glob("graph-*.bin")
+    [graph] = (project.root / ".cache").glob("graph-*.pickle")
     graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
     edit_body(project, "a1", "正文改了。")
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"

@@ -47,11 +47,7 @@ class LastBuild:
         entries = self.site.articles + self.site.pages
         self.by_rel = {e.doc.rel: e for e in entries}
         for i, route in enumerate(self.routes):
-            context = route.context
-            if len(context) == 1 and "page" in context:  # an entry's own page: most routes, and worth the shortcut
-                self.entry_routes.setdefault(id(context["page"]), set()).add(i)
-                continue
-            for e in entries_in(context):
+            for e in entries_in(route.context):
                 self.entry_routes.setdefault(id(e), set()).add(i)
         for e in self.site.articles:
             for r in e.related:

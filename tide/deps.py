@@ -62,16 +62,21 @@ def collections_of(e: Entry) -> set[str]:
 
 
 def entries_in(value: Any) -> list[Entry]:
-    """Every entry a template is handed directly, for the reverse map entry -> outputs."""
-    if isinstance(value, Entry):
-        return [value]
-    if isinstance(value, Pager):
-        return list(value.items)
-    if isinstance(value, dict):
-        return [e for v in value.values() for e in entries_in(v)]
-    if isinstance(value, (list, tuple)):
-        return [e for v in value for e in entries_in(v)]
-    return []
+    """Every entry a template is handed directly, for the reverse map entry -> outputs (a loop, not
+    recursion: it runs over every route's context, 17,000 of them at 10,000 articles)."""
+    found: list[Entry] = []
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Entry):
+            found.append(item)
+        elif isinstance(item, Pager):
+            found.extend(item.items)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+    return found
 
 
 class Signatures:

@@ -51,7 +51,7 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
     entries, terms, authors = site.articles + site.pages, site.tags + site.categories, site.authors
     rows = ([_row(e) for e in entries], [_row(t) for t in terms], [_row(a) for a in authors])
     body = {f: getattr(site, f) for f in _SITE_FIELDS if f not in ("articles", "pages", "tags", "categories", "authors")}
-    value = {"config_key": last.config_key, "other_stamp": last.other_stamp, "assets": assets, "rows": rows, "site": body}
+    value = {"assets": assets, "rows": rows, "site": body}  # settings and stamps: in GraphRef, checked before loading
     token = os.urandom(8).hex()
     counts = _COUNTS.pack(len(site.articles), len(site.pages), len(site.tags), len(site.categories), len(authors))
     cache.write_blob("graph", token, counts + _dumps(value, entries, terms, authors))
@@ -73,8 +73,11 @@ def save_journal(cache: Cache, saved: Saved, changed: list[Entry], sources: dict
     cache.write_blob("graph-journal", ref.journal, _dumps({"rows": saved.journal}, entries, terms, authors))
 
 
-def load(cache: Cache, config: SiteConfig) -> Saved | None:
-    """The graph the output records belong to, or None when there is none that matches them."""
+def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
+    """The graph the output records belong to, or None when there is none that matches them.
+
+    The caller has checked that the settings and other inputs are those the graph was made with
+    (``GraphRef``); ``config_key`` is those settings, as the full build that made it knew them."""
     ref = cache.state.graph
     if ref is None:
         return None
@@ -83,12 +86,12 @@ def load(cache: Cache, config: SiteConfig) -> Saved | None:
     if data is None or journal is None:
         return None
     try:
-        return _load(data, journal, config, cache.bodies)
+        return _load(data, journal, config, config_key, ref.other_stamp, cache.bodies)
     except Exception:  # noqa: BLE001  a damaged graph is not used: the build links the site again
         return None
 
 
-def _load(data: bytes, journal: bytes, config: SiteConfig, bodies: BodyStore) -> Saved:
+def _load(data: bytes, journal: bytes, config: SiteConfig, config_key: str, other_stamp: str, bodies: BodyStore) -> Saved:
     n_articles, n_pages, n_tags, n_categories, n_authors = _COUNTS.unpack_from(data)
     shells = {
         "E": [Entry.__new__(Entry) for _ in range(n_articles + n_pages)],
@@ -116,7 +119,7 @@ def _load(data: bytes, journal: bytes, config: SiteConfig, bodies: BodyStore) ->
         **value["site"],
     )  # fmt: skip
     docs = {e.doc.rel: e.doc for e in entries} | site.held_back
-    last = LastBuild(value["config_key"], value["other_stamp"], site, plan(site), docs)
+    last = LastBuild(config_key, other_stamp, site, plan(site), docs)
     return Saved(last, value["assets"], extra["rows"])
 
 

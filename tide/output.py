@@ -49,7 +49,7 @@ class Writer:
 
     def store(self, rel: str, data: bytes) -> None:
         """Write without noting it: a forked worker stores, and the parent notes (``written``)."""
-        target = os.path.join(self.dir, rel if self.fresh else rel + TEMP_SUFFIX)  # strings: called for every page
+        target = self._target(rel)
         try:
             f = open(target, "wb")  # noqa: SIM115
         except FileNotFoundError:
@@ -60,7 +60,7 @@ class Writer:
 
     def copy(self, source: Path, rel: str) -> None:
         target = self._target(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(source, target)  # bytes only: no timestamps carried into the output
         self.written.append(rel)
 
@@ -68,8 +68,9 @@ class Writer:
         if not self.fresh:
             self.deleted.append(rel)
 
-    def _target(self, rel: str) -> Path:
-        return self.dir / rel if self.fresh else self.dir / (rel + TEMP_SUFFIX)
+    def _target(self, rel: str) -> str:
+        """Where ``rel`` is written before the commit (a string: asked for every page)."""
+        return os.path.join(self.dir, rel if self.fresh else rel + TEMP_SUFFIX)
 
     def commit(self) -> None:
         """Make everything written visible at once."""

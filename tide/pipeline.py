@@ -181,7 +181,7 @@ class Builder:
         changed = {rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel)}
         if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed <= before.keys() & now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
-        saved = graphstore.load(self.cache, config)
+        saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None
         self.last, self._assets, self._saved = saved.last, saved.assets, saved

@@ -280,21 +280,12 @@ class Cache:
         return top / self.engine
 
     def write_blob(self, name: str, token: str, data: bytes) -> None:
-        """Write bytes that only this engine, and only a reader expecting ``token``, will take back."""
-        path = self.folder / f"{name}-{self._output_id()}.bin"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            f.write(f"{self.engine}{token}".encode())
-            f.write(data)
-        tmp.replace(path)
+        """Keep bytes that only a reader expecting ``token`` (and this engine) takes back."""
+        self._write(self.folder / f"{name}-{self._output_id()}.pickle", {"token": token, "data": data})
 
     def read_blob(self, name: str, token: str) -> bytes | None:
-        try:
-            data = (self.folder / f"{name}-{self._output_id()}.bin").read_bytes()
-        except OSError:
-            return None
-        head = f"{self.engine}{token}".encode()
-        return data[len(head) :] if data.startswith(head) else None
+        found = self._read(self.folder / f"{name}-{self._output_id()}.pickle", None)
+        return found["data"] if isinstance(found, dict) and found.get("token") == token else None
 
     def save(self, outputs_too: bool) -> None:
         """Keep what this build learnt; the output records only after a successful commit."""
