@@ -100,14 +100,14 @@ def run_build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
     paths = _paths(args, "site")
-    fresh, stamps = quick_check(paths, options)
+    fresh, stamps, cache = quick_check(paths, options)
     if fresh:
         print(f"{paths.output} is up to date: nothing changed")
         return 0
     from tide.pipeline import build
 
     gc.disable()  # one build, then exit: collecting would only walk the site graph to free nothing (0.4 s at 10,000 articles)
-    result = build(paths, options, stamps)
+    result = build(paths, options, stamps, cache)
     took = sum(result.timings.values())
     for warning in result.warnings:
         print(warning, file=sys.stderr)

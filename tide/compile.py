@@ -10,8 +10,6 @@ import dataclasses
 import gc
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -87,6 +85,9 @@ def compile_many(paths: list[Path], content: Path, root: Path, tz_name: str, job
         return
     size = max(8, min(64, len(paths) // (jobs * 8)))
     chunks = [(paths[i : i + size], content, root, tz_name) for i in range(0, len(paths), size)]
+    from concurrent.futures import ProcessPoolExecutor  # (a build that converts a few sources never starts workers)
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         for batch in pool.map(_compile_chunk, chunks):
             yield from batch

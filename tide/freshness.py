@@ -71,14 +71,16 @@ def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool
     return cache.persistent and stamp != "" and state.stamp == stamp and (state.next_change is None or moment < state.next_change) and paths.output.is_dir()
 
 
-def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, Stamps | None]:
-    """(True when a build would change nothing, the input stamps it computed); imports nothing heavy.
+def quick_check(paths: Paths, options: BuildOptions) -> tuple[bool, Stamps | None, Cache | None]:
+    """(True when a build would change nothing, the input stamps it computed, the cache it opened);
+    imports nothing heavy.
 
-    The stamps go on to the build, which would otherwise stat every input file a second time.
+    The stamps and the cache go on to the build, which would otherwise stat every input file and
+    read the output records a second time.
     """
     if not options.use_cache:
-        return False, None
+        return False, None, None
     cache = Cache(paths.root / ".cache", paths.output)
     moment = options.now or datetime.now().astimezone()
     stamps = input_stamps(paths, cache.engine, options)
-    return up_to_date(cache, paths, stamps.all, moment), stamps
+    return up_to_date(cache, paths, stamps.all, moment), stamps, cache

@@ -17,13 +17,16 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import escape
-from PIL import Image, ImageOps
 
+from .installed import version
 from .output import files_under
+
+if TYPE_CHECKING:  # Pillow is imported where pictures are made: a build that resizes nothing never loads it
+    from PIL import Image
 
 WIDTHS = (480, 960, 1600)
 THUMB = 256  # square list thumbnail: 8rem at 2x
@@ -33,7 +36,7 @@ JPEG_QUALITY = 82
 BODY_SIZES = "(min-width: 40rem) 38rem, calc(100vw - 2rem)"  # the theme's text column (--measure)
 RASTER = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".gif": "GIF"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-RECIPE = f"2;{Image.__version__};{WIDTHS};{THUMB};{SHARE};{WEBP_QUALITY};{JPEG_QUALITY}"  # what shapes the bytes
+RECIPE = f"2;{version('pillow')};{WIDTHS};{THUMB};{SHARE};{WEBP_QUALITY};{JPEG_QUALITY}"  # what shapes the bytes
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ def _process_all(todo: dict[str, tuple[Path, bool]], folder: Path, jobs: int | N
     if jobs == 1 or len(items) < PARALLEL_FROM:
         return [_process_one(item) for item in items]
     folder.mkdir(parents=True, exist_ok=True)
+    from multiprocessing import get_context
+
     with get_context("fork").Pool(jobs) as pool:
         return pool.map(_process_one, items, chunksize=max(1, len(items) // (jobs * 4)))
 
@@ -193,6 +198,8 @@ def _process_one(item: tuple[str, Path, bool, Path]) -> tuple[str, _Blob | str]:
 
 
 def _reason(exc: Exception) -> str:
+    from PIL import Image
+
     if isinstance(exc, Image.UnidentifiedImageError):
         return "is not an image Pillow can read (corrupt, truncated or not the format its name says)"
     return f"cannot be read as an image ({type(exc).__name__}: {exc})"
@@ -200,6 +207,8 @@ def _reason(exc: Exception) -> str:
 
 def _process(path: Path, content_hash: str, cover: bool, folder: Path) -> _Blob:
     """Open, check and resize one image; write every variant into the cache folder."""
+    from PIL import Image, ImageOps
+
     folder.mkdir(parents=True, exist_ok=True)
     with Image.open(path) as opened:
         kind = opened.format or ""
@@ -248,6 +257,8 @@ def _widths(width: int) -> list[int]:
 
 
 def _resize(image: Image.Image, width: int) -> Image.Image:
+    from PIL import Image
+
     if width == image.width:
         return image
     return image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS)
@@ -261,6 +272,8 @@ def _for_jpeg(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
     if "A" in image.getbands() or "transparency" in image.info:  # JPEG has no transparency: lay it on white
+        from PIL import Image
+
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))

@@ -14,8 +14,12 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
@@ -70,13 +74,13 @@ class Converter:
         self._headings: list[Heading] = []
         self._has_quotes = False
         self._no_alt: list[str] = []
-        self.md = markdown.Markdown(
+        self.md = markdown.Markdown(  # extensions as objects: names are looked up in every installed package's metadata
             extensions=[
-                "tables",
+                TableExtension(),
                 FootnoteExtension(BACKLINK_TITLE="返回正文第 %d 处", SUPERSCRIPT_TEXT="{}"),
-                "fenced_code",
-                "attr_list",
-                "sane_lists",
+                FencedCodeExtension(),
+                AttrListExtension(),
+                SaneListExtension(),
                 CodeHiliteExtension(css_class=CODE_CSS_CLASS, guess_lang=False),
                 _TideExtension(self),
             ],

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from . import graphstore
@@ -52,18 +51,19 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(paths: Paths, options: BuildOptions, stamps: Stamps | None = None) -> BuildResult:
+def build(paths: Paths, options: BuildOptions, stamps: Stamps | None = None, cache: Cache | None = None) -> BuildResult:
     """Build the site into ``paths.output``; raise BuildFailed listing every problem.
 
-    ``stamps``: the input stamps, when the caller has just computed them (``freshness.quick_check``).
+    ``stamps``, ``cache``: the input stamps and the opened cache, when the caller has just made
+    them (``freshness.quick_check``).
     """
-    return Builder(paths, options).build(stamps=stamps)
+    return Builder(paths, options, cache).build(stamps=stamps)
 
 
 class Builder:
-    def __init__(self, paths: Paths, options: BuildOptions) -> None:
+    def __init__(self, paths: Paths, options: BuildOptions, cache: Cache | None = None) -> None:
         self.paths, self.options = paths, options
-        self.cache = Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
+        self.cache = cache or Cache(paths.root / ".cache" if options.use_cache else None, paths.output)
         self.images = ImageLibrary(self.cache.folder)
         self._assets = Assets()  # the theme files of the last build, for body-only edits
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
@@ -426,6 +426,8 @@ def _drawn_in_workers(job: _Job, jobs: int) -> Iterator[_Drawn]:
     _FORKED = job
     size = max(50, len(job.todo) // (jobs * 6))
     slices = [(i, min(i + size, len(job.todo))) for i in range(0, len(job.todo), size)]
+    from multiprocessing import get_context  # (a build that draws a few pages never starts workers)
+
     try:
         with get_context("fork").Pool(jobs) as pool:
             for batch in pool.imap(_render_slice, slices):

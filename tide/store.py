@@ -17,11 +17,11 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cjk
+from .installed import version
 
 if TYPE_CHECKING:  # the quick "nothing changed" check must not pay for Markdown and YAML imports
     from .content import Document
@@ -38,7 +38,7 @@ def engine_key() -> str:
     for source in sorted(Path(__file__).parent.glob("*.py")):
         h.update(source.name.encode() + source.read_bytes())
     for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin"):
-        h.update(f"{package}={metadata.version(package)}".encode())
+        h.update(f"{package}={version(package)}".encode())
     return h.hexdigest()
 
 
