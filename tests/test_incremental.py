@@ -7,13 +7,17 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from conftest import NOW, Project, tree_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tide.config import BuildOptions, Paths
-from tide.errors import BuildFailed
+from tide import graphstore
+from tide.config import BuildOptions, Paths, load_config
+from tide.errors import BuildFailed, ErrorList
 from tide.pipeline import Builder, build
+from tide.site import Entry
+from tide.store import Cache
 
 TAGS = ["小米", "京东", "零售", "咖啡", "出海"]
 TITLES = ["渠道之变", "价格战", "门店的账本", "出海记", "第二曲线", "会员店"]
@@ -223,10 +227,13 @@ def test_a_category_change_alone_changes_related_articles(project: Project) -> N
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
-def test_a_command_line_build_after_body_edits_takes_the_saved_graph(project: Project) -> None:
+@pytest.mark.parametrize("chunk", [graphstore.ENTRY_CHUNK, 1])
+def test_a_command_line_build_after_body_edits_takes_the_saved_graph(project: Project, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """Each build here is a new Builder, as each `build.py build` is a new process: after edits of
-    bodies alone it reads the saved graph (and the journal of earlier body edits) instead of
-    linking the site again, and the output still equals a clean build's."""
+    bodies alone it reads the saved graph (as earlier body edits left it) instead of
+    linking the site again, and the output still equals a clean build's. With one entry to a row,
+    the entries a build never touches stay unread, and edits rewrite rows among unread ones."""
+    monkeypatch.setattr(graphstore, "ENTRY_CHUNK", chunk)
     for n in range(5):
         write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
     show_more(project)
@@ -266,9 +273,28 @@ def edit_body(project: Project, name: str, body: str) -> None:
     age(path)
 
 
+def test_a_saved_graph_reads_each_entry_and_route_when_first_used(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graphstore, "ENTRY_CHUNK", 1)
+    built_long_ago(project)
+    cache = Cache(project.root / ".cache", project.site)
+    config = load_config(Paths(project.root, project.site), ErrorList(project.root))
+    saved = graphstore.load(cache, config, repr(config))
+    assert saved is not None
+    articles, routes = saved.last.site.articles, saved.last.routes
+    assert not any(type(e) is Entry for e in articles)  # shells, holding only their digests
+    assert all(e.card and e.view for e in articles) and not any(type(e) is Entry for e in articles)  # digests need no read
+    assert articles[1].title == TITLES[1]
+    assert [type(e) is Entry for e in articles] == [False, True, False]
+    assert articles[1].older is articles[2] and type(articles[2]) is not Entry  # a reference is not a read
+    home = routes[0]
+    assert home.path == "/" and {e.doc.title for e in home.context["pager"].items} == set(TITLES[:3])
+    assert all(type(e) is Entry for e in articles)
+    assert sum(found is not None for found in routes._routes) == 1  # type: ignore[attr-defined]
+
+
 def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
     built_long_ago(project)
-    [graph] = (project.root / ".cache").glob("graph-*.pickle")
+    [graph] = (project.root / ".cache").glob("graph-*.sqlite")
     graph.write_bytes(graph.read_bytes()[:100])  # cut short, as by a crash
     edit_body(project, "a1", "正文改了。")
     assert Builder(Paths(project.root, project.site), BuildOptions(now=NOW)).build().path == "full"

@@ -10,6 +10,7 @@ path to the same byte-for-byte standard as the full one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from .deps import collections_of, entries_in, set_card, set_view
 from .errors import ErrorList
 from .routes import Route
 from .site import Entry, Site, check_links, refresh_body
-from .store import OutputRecord, SourceRecord
+from .store import Records, SourceRecord
 
 
 @dataclass(slots=True)
@@ -30,11 +31,13 @@ class LastBuild:
     config_key: str
     other_stamp: str  # every input but the article and page sources
     site: Site
-    routes: list[Route]
-    docs: dict[str, Document]  # source path -> front matter as built
+    routes: Sequence[Route]  # (a saved graph reads each route when it is first looked at)
+    docs: Mapping[str, Document]  # source path -> front matter as built
     by_rel: dict[str, Entry] = field(default_factory=dict)
     entry_routes: dict[int, set[int]] = field(default_factory=dict)  # id(entry) -> indexes of routes handed it
     related_by: dict[int, list[Entry]] = field(default_factory=dict)  # id(entry) -> entries listing it as related
+    files: list[str] = field(default_factory=list)  # each route's output file
+    route_of: dict[str, int] = field(default_factory=dict)  # output file -> index of its route, made when first needed
 
     @classmethod
     def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: dict[str, SourceRecord]) -> LastBuild:
@@ -46,12 +49,22 @@ class LastBuild:
             return
         entries = self.site.articles + self.site.pages
         self.by_rel = {e.doc.rel: e for e in entries}
+        self.files = [route.file for route in self.routes]
         for i, route in enumerate(self.routes):
             for e in entries_in(route.context):
                 self.entry_routes.setdefault(id(e), set()).add(i)
         for e in self.site.articles:
             for r in e.related:
                 self.related_by.setdefault(id(r), []).append(e)
+
+    def routes_of(self, files: set[str]) -> set[int]:
+        """The indexes of the routes that make these output files."""
+        if not files:
+            return set()
+        if not self.route_of:
+            self._map()
+            self.route_of = {file: i for i, file in enumerate(self.files)}
+        return {self.route_of[f] for f in files if f in self.route_of}
 
     def applies(self, config_key: str, other_stamp: str, changed: set[str], index: dict[str, SourceRecord]) -> bool:
         """True when only bodies changed since this build."""
@@ -63,7 +76,7 @@ class LastBuild:
 
 def apply_body_edits(
     last: LastBuild, changed: set[str], index: dict[str, SourceRecord], config: SiteConfig,
-    content: Path, records: dict[str, OutputRecord], errors: ErrorList,
+    content: Path, records: Records, errors: ErrorList,
 ) -> tuple[set[int], list[Entry]]:  # fmt: skip
     """Refresh the edited entries in place; return the indexes of the routes to look at again,
     and every entry whose fields changed."""
@@ -94,17 +107,13 @@ def apply_body_edits(
     again: set[int] = set()
     for entry in views.values():
         again |= last.entry_routes.get(id(entry), set())
-    if collections:
-        for i, route in enumerate(last.routes):
-            old = records.get(route.file)
-            if old is None or collections.intersection(old.globals):
-                again.add(i)
+    again |= last.routes_of(records.readers_of(collections))
     return again, list(views.values())
 
 
-def clock_moved(last: LastBuild, now: datetime, records: dict[str, OutputRecord]) -> set[int]:
+def clock_moved(last: LastBuild, now: datetime, records: Records) -> set[int]:
     """Move the graph's clock to ``now``; return the routes whose pages read it (``site.now``)."""
     if last.site.now == now:
         return set()
     last.site.now = now
-    return {i for i, route in enumerate(last.routes) if (old := records.get(route.file)) is None or "site.now" in old.globals}
+    return last.routes_of(records.readers_of(["site.now"]))

@@ -176,7 +176,7 @@ def value_digest(value: Any) -> Any:
     if isinstance(value, Entry):
         return value.view
     if isinstance(value, Pager):
-        return ("pager", value.number, value.total, value.urls, [e.view for e in value.items])
+        return ("pager", value.number, value.total, value.base, [e.view for e in value.items])
     if isinstance(value, Term):
         return ("term", value.kind, value.name, value.slug, value.url, len(value.members))
     if isinstance(value, Author):

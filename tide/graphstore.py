@@ -1,15 +1,24 @@
-"""The last good build's site graph on disk, so that a command-line build after an edit of
-bodies alone takes the preview's fast path (``bodyedit``) instead of linking every article again.
+"""The last good build's site graph on disk, read as it is used, so that a command-line build
+after an edit of bodies alone takes the preview's fast path (``bodyedit``) at a cost that does
+not grow with the site.
 
-Plain pickle cannot store the graph: following ``older``/``newer`` and tag members recurses
-10,000 levels deep. So entries, terms and authors are written as flat rows of slot values in
-which every reference to another of them is an index, and read back into empty shells. The
-routes are not stored: ``routes.plan`` remakes them from the graph faster than they unpickle.
+One SQLite file per output folder holds:
 
-A body-edit build does not rewrite the graph (a second or more at 10,000 articles); it rewrites
-a small journal holding the rows of the entries it changed, which loading lays over the graph.
-The output records name the graph and journal they belong to, so a graph that does not match
-them (a crash between saves, an older build) is never used.
+- ``head``, read whole: tags, categories and authors, the site's own fields, the theme files,
+  and for each entry its source path, its two digests (``deps``), the routes handed it and the
+  entries listing it as related; each route's output file.
+- ``entries``: the entries' fields, ``ENTRY_CHUNK`` to a row. An entry starts as an empty shell
+  (a ``_Shell``) holding only its digests; the first time anything else is read from it, its row
+  is read and the shell becomes an ``Entry``. A body edit at 10,000 articles reads a few rows.
+- ``routes``: one route to a row, read when an edit looks at it again.
+
+Rows are pickles in which every reference to an entry, term, author, route or shared object is
+an index, so that each row can be read on its own (plain pickle of the graph recursed 10,000
+levels deep following ``older``/``newer``).
+
+A body-edit build rewrites the rows of the entries it changed, their digests and the token in one
+transaction. The output records name the token of the graph they belong to, so a graph that does
+not match them (a crash between the two saves, another output folder's) is never used.
 """
 
 from __future__ import annotations
@@ -17,60 +26,121 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import struct
-from dataclasses import dataclass, field, fields
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .assets import Assets
 from .bodyedit import LastBuild
 from .config import SiteConfig
+from .content import Document
 from .markup import Heading
-from .routes import plan
-from .site import Author, Entry, Site, Term, Tracker
-from .store import BodyStore, Cache, GraphRef, digest
+from .routes import Route
+from .site import Author, Entry, Links, Site, Term, Tracker
+from .store import BodyStore, Cache, GraphRef, SQLiteFile, digest
 
-_SITE_FIELDS = [f.name for f in fields(Site) if f.name not in ("config", "tracker")]  # set again on loading
-_REFS: dict[str, list[Any]] = {}  # while loading: the shells references resolve to
-_COUNTS = struct.Struct("<5I")  # articles, pages, tags, categories, authors: the shells to make before reading
+ENTRY_CHUNK = 32  # entries to a row: pages show neighbours in date order, which are mostly in one row
+_LISTS = ("articles", "pages", "tags", "categories", "authors")
+_SITE_FIELDS = [f.name for f in fields(Site) if f.name not in ("config", "tracker", *_LISTS)]  # config: set again on loading
 
 
 @dataclass(slots=True)
 class Saved:
-    """A graph as loaded, ready for ``Builder``: the last build and its theme files."""
+    """A graph as loaded or saved, ready for ``Builder``: the last build, its theme files, and the
+    file that holds it (None for a graph kept in memory only, before its first save)."""
 
     last: LastBuild
     assets: Assets
-    journal: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # entry number -> row, laid over the graph
+    graph: GraphFile
+    links: list[Links]  # the link tables, in the order rows refer to them
+
+
+class GraphFile(SQLiteFile):
+    """The graph's SQLite file (forked render workers fill shells too: each process opens its own)."""
+
+    def meta(self, key: str) -> bytes | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def update(self, entries: list[tuple[bytes, int]], meta: dict[str, bytes]) -> None:
+        """Replace entry rows, given as (data, row number), and meta values, in one transaction."""
+        db = self._db()
+        db.execute("BEGIN")
+        db.executemany("UPDATE entries SET data = ? WHERE n = ?", entries)
+        db.executemany("UPDATE meta SET value = ? WHERE key = ?", [(value, key) for key, value in meta.items()])
+        db.execute("COMMIT")
+
+    def row(self, table: str, n: int) -> bytes:
+        found = self._db().execute(f"SELECT data FROM {table} WHERE n = ?", (n,)).fetchone()  # noqa: S608  (our own table names)
+        if found is None:
+            raise LookupError(f"the saved site graph {self.path} has no {table} row {n}")
+        return bytes(found[0])
 
 
 def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple[int, int]]) -> Saved:
-    """Write the whole graph (after a full build); the journal starts empty.
+    """Write the whole graph (after a full build) into a new file that replaces the old one.
 
     ``sources``: each article and page source's time and size as this build saw it."""
+    last._map()
     site = last.site
-    entries, terms, authors = site.articles + site.pages, site.tags + site.categories, site.authors
-    rows = ([_row(e) for e in entries], [_row(t) for t in terms], [_row(a) for a in authors])
-    body = {f: getattr(site, f) for f in _SITE_FIELDS if f not in ("articles", "pages", "tags", "categories", "authors")}
-    value = {"assets": assets, "rows": rows, "site": body}  # settings and stamps: in GraphRef, checked before loading
-    token = os.urandom(8).hex()
-    counts = _COUNTS.pack(len(site.articles), len(site.pages), len(site.tags), len(site.categories), len(authors))
-    cache.write_blob("graph", token, counts + _dumps(value, entries, terms, authors))
-    cache.state.graph = GraphRef(token, "", last.other_stamp, digest(last.config_key.encode()), sources)
-    return Saved(last, assets)
-
-
-def save_journal(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> None:
-    """Write the rows of entries a body-edit build changed, on top of those journalled before."""
-    ref = cache.state.graph
-    assert ref is not None, "a journal belongs to a saved graph"
-    site = saved.last.site
-    entries, terms, authors = site.articles + site.pages, site.tags + site.categories, site.authors
+    entries, terms, authors, routes = site.articles + site.pages, site.tags + site.categories, site.authors, list(last.routes)
+    refs = _Refs(entries, terms, authors, routes, [])
     number = {id(e): i for i, e in enumerate(entries)}
-    for entry in changed:
-        saved.journal[number[id(entry)]] = _row(entry)
-    ref.journal = os.urandom(8).hex()
+    chunks = [(c // ENTRY_CHUNK, refs.dumps([_row(e) for e in entries[c : c + ENTRY_CHUNK]])) for c in range(0, len(entries), ENTRY_CHUNK)]
+    route_rows = [(i, refs.dumps(_route_row(r))) for i, r in enumerate(routes)]
+    head = {
+        "terms": [_row(t) for t in terms],
+        "authors": [_row(a) for a in authors],
+        "site": {name: getattr(site, name) for name in _SITE_FIELDS},
+        "assets": assets,
+        "links": refs.links,  # (met while writing the rows above; written here whole)
+        "rels": [e.doc.rel for e in entries],
+        "files": last.files,
+        "entry_routes": [sorted(last.entry_routes.get(id(e), ())) for e in entries],
+        "related_by": [[number[id(r)] for r in last.related_by.get(id(e), ())] for e in entries],
+    }
+    counts = pickle.dumps([len(getattr(site, name)) for name in _LISTS])
+    token = os.urandom(8).hex()
+    path = cache.graph_file()
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA journal_mode=OFF")  # a new file: nothing to roll back to
+        db.execute("BEGIN")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        db.execute("CREATE TABLE entries (n INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        db.execute("CREATE TABLE routes (n INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("engine", cache.engine.encode()), ("token", token.encode()), ("counts", counts),
+            ("head", refs.dumps(head, links_whole=True)), ("digests", _digests(entries)),
+        ])  # fmt: skip
+        db.executemany("INSERT INTO entries VALUES (?, ?)", chunks)
+        db.executemany("INSERT INTO routes VALUES (?, ?)", route_rows)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    tmp.replace(path)
+    cache.state.graph = GraphRef(token, last.other_stamp, digest(last.config_key.encode()), sources)
+    return Saved(last, assets, GraphFile(path), refs.links)
+
+
+def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> None:
+    """Write the rows of the entries a body-edit build changed into the graph it loaded or saved."""
+    ref, graph = cache.state.graph, saved.graph
+    assert ref is not None and graph is not None, "edits belong to a saved graph"
+    site = saved.last.site
+    entries = site.articles + site.pages
+    refs = _Refs(entries, site.tags + site.categories, site.authors, [], saved.links)  # (rows hold no routes)
+    number = {id(e): i for i, e in enumerate(entries)}
+    chunks = sorted({number[id(e)] // ENTRY_CHUNK for e in changed})
+    token = os.urandom(8).hex()
+    updates = [(refs.dumps([_row(e) for e in entries[c * ENTRY_CHUNK : (c + 1) * ENTRY_CHUNK]]), c) for c in chunks]
+    graph.update(updates, {"digests": _digests(entries), "token": token.encode()})
+    ref.token = token
     ref.sources.update(sources)
-    cache.write_blob("graph-journal", ref.journal, _dumps({"rows": saved.journal}, entries, terms, authors))
 
 
 def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
@@ -79,78 +149,211 @@ def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
     The caller has checked that the settings and other inputs are those the graph was made with
     (``GraphRef``); ``config_key`` is those settings, as the full build that made it knew them."""
     ref = cache.state.graph
-    if ref is None:
+    path = cache.graph_file()
+    if ref is None or not path.is_file():
         return None
-    data = cache.read_blob("graph", ref.token)
-    journal = cache.read_blob("graph-journal", ref.journal) if ref.journal else b""
-    if data is None or journal is None:
-        return None
+    graph = GraphFile(path)
     try:
-        return _load(data, journal, config, config_key, ref.other_stamp, cache.bodies)
+        if graph.meta("engine") != cache.engine.encode() or graph.meta("token") != ref.token.encode():
+            graph.close()
+            return None
+        return _Loaded(graph, cache.bodies).saved(config, config_key, ref.other_stamp)
     except Exception:  # noqa: BLE001  a damaged graph is not used: the build links the site again
+        graph.close()
         return None
 
 
-def _load(data: bytes, journal: bytes, config: SiteConfig, config_key: str, other_stamp: str, bodies: BodyStore) -> Saved:
-    n_articles, n_pages, n_tags, n_categories, n_authors = _COUNTS.unpack_from(data)
-    shells = {
-        "E": [Entry.__new__(Entry) for _ in range(n_articles + n_pages)],
-        "T": [Term.__new__(Term) for _ in range(n_tags + n_categories)],
-        "A": [Author.__new__(Author) for _ in range(n_authors)],
-        "K": [Tracker()],
-        "B": [bodies],
-    }
-    _REFS.update(shells)
-    try:
-        value = pickle.loads(data[_COUNTS.size :])
-        extra = pickle.loads(journal) if journal else {"rows": {}}
-    finally:
-        _REFS.clear()
-    entry_rows, term_rows, author_rows = value["rows"]
-    for i, row in extra["rows"].items():
-        entry_rows[i] = row
-    for kind, rows in ((shells["E"], entry_rows), (shells["T"], term_rows), (shells["A"], author_rows)):
-        for shell, row in zip(kind, rows, strict=True):
-            _fill(shell, row)
-    entries, terms = shells["E"], shells["T"]
-    site = Site(
-        config=config, tracker=shells["K"][0],
-        articles=entries[:n_articles], pages=entries[n_articles:], tags=terms[:n_tags], categories=terms[n_tags:], authors=shells["A"],
-        **value["site"],
-    )  # fmt: skip
-    docs = {e.doc.rel: e.doc for e in entries} | site.held_back
-    last = LastBuild(config_key, other_stamp, site, plan(site), docs)
-    return Saved(last, value["assets"], extra["rows"])
+class _Loaded:
+    """One graph read from its file: the shells, and what fills them."""
+
+    def __init__(self, graph: GraphFile, bodies: BodyStore) -> None:
+        self.graph = graph
+        self.bodies = bodies
+
+    def saved(self, config: SiteConfig, config_key: str, other_stamp: str) -> Saved:
+        head_bytes, digest_bytes = self.graph.meta("head"), self.graph.meta("digests")
+        if head_bytes is None or digest_bytes is None:
+            raise LookupError("the saved site graph has no head")
+        cards, views = pickle.loads(digest_bytes)
+        shell = type("SavedEntry", (_Shell,), {"__slots__": (), "graph": self})
+        self.entries: list[Entry] = []
+        for card, view in zip(cards, views, strict=True):
+            e = shell.__new__(shell)
+            object.__setattr__(e, "card", card)
+            object.__setattr__(e, "view", view)
+            self.entries.append(e)
+        self.number = {id(e): i for i, e in enumerate(self.entries)}
+        n_articles, n_pages, n_tags, n_categories, n_authors = pickle.loads(self.graph.meta("counts") or b"")
+        self.terms = [Term.__new__(Term) for _ in range(n_tags + n_categories)]
+        self.authors = [Author.__new__(Author) for _ in range(n_authors)]
+        self.tracker = Tracker()
+        self.links: list[Links] = []
+        head = self._read(head_bytes)
+        self.links.extend(head["links"])
+        for shells, rows in ((self.terms, head["terms"]), (self.authors, head["authors"])):
+            for obj, row in zip(shells, rows, strict=True):
+                _fill(obj, row)
+        routes = _SavedRoutes(self, head["files"])
+        self.routes = routes
+        site = Site(
+            config=config, tracker=self.tracker,
+            articles=self.entries[:n_articles], pages=self.entries[n_articles:], tags=self.terms[:n_tags], categories=self.terms[n_tags:], authors=self.authors,
+            **head["site"],
+        )  # fmt: skip
+        by_rel = dict(zip(head["rels"], self.entries, strict=True))
+        last = LastBuild(
+            config_key, other_stamp, site, routes, _SavedDocs(by_rel, site.held_back), by_rel,
+            entry_routes={id(e): set(found) for e, found in zip(self.entries, head["entry_routes"], strict=True) if found},
+            related_by={id(e): [self.entries[n] for n in found] for e, found in zip(self.entries, head["related_by"], strict=True) if found},
+            files=head["files"],
+        )  # fmt: skip
+        return Saved(last, head["assets"], self.graph, self.links)
+
+    def fill(self, entry: Entry) -> None:
+        """Read the row holding ``entry`` and fill every shell in it (those not filled already)."""
+        chunk = self.number[id(entry)] // ENTRY_CHUNK
+        rows = self._read(self.graph.row("entries", chunk))
+        for e, row in zip(self.entries[chunk * ENTRY_CHUNK :], rows, strict=False):
+            if isinstance(e, _Shell):
+                _fill(e, row)
+                object.__setattr__(e, "__class__", Entry)
+
+    def route(self, n: int) -> Route:
+        path, template, context, origin, origin_line, in_sitemap = self._read(self.graph.row("routes", n))
+        return Route(path, template, context, origin, origin_line, in_sitemap)
+
+    def _read(self, data: bytes) -> Any:
+        return _Reader(data, self).load()
+
+    def ref(self, kind: str, n: int) -> Any:
+        if kind == "E":
+            return self.entries[n]
+        if kind == "T":
+            return self.terms[n]
+        if kind == "A":
+            return self.authors[n]
+        if kind == "R":
+            return self.routes[n]
+        if kind == "L":
+            return self.links[n]
+        return self.tracker if kind == "K" else self.bodies
+
+
+class _Shell(Entry):
+    """An entry of a saved graph not read yet: reading any field but its digests reads its row."""
+
+    __slots__ = ()
+    graph: _Loaded  # set on the class made for each loaded graph
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self.graph.fill(self)
+        return getattr(self, name)
+
+
+class _SavedRoutes(Sequence[Route]):
+    """A saved graph's routes, each read when first asked for."""
+
+    def __init__(self, loaded: _Loaded, files: list[str]) -> None:
+        self._loaded = loaded
+        self._routes: list[Route | None] = [None] * len(files)
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def __getitem__(self, n: int) -> Route:  # type: ignore[override]
+        found = self._routes[n]
+        if found is None:
+            found = self._routes[n] = self._loaded.route(n)
+        return found
+
+
+class _SavedDocs(Mapping[str, Document]):
+    """Source path -> front matter as built, for a saved graph: read from an entry only when asked."""
+
+    def __init__(self, by_rel: dict[str, Entry], held_back: dict[str, Document]) -> None:
+        self._by_rel, self._held_back = by_rel, held_back
+
+    def __getitem__(self, rel: str) -> Document:
+        entry = self._by_rel.get(rel)
+        return entry.doc if entry is not None else self._held_back[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._by_rel
+        yield from (rel for rel in self._held_back if rel not in self._by_rel)
+
+    def __len__(self) -> int:
+        return len(self._by_rel.keys() | self._held_back.keys())
+
+
+class _Reader(pickle.Unpickler):
+    """Unpickles a row, turning each reference back into the object of this graph it names."""
+
+    def __init__(self, data: bytes, loaded: _Loaded) -> None:
+        super().__init__(io.BytesIO(data))
+        self._loaded = loaded
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_ref":
+            return self._loaded.ref
+        return super().find_class(module, name)
+
+
+def _ref(kind: str, n: int) -> Any:
+    raise RuntimeError("a graph reference is read by _Reader")  # (the name pickles refer to)
+
+
+class _Refs:
+    """Pickles values with every entry, term, author, route, link table, tracker and body store
+    written as a reference to its index."""
+
+    def __init__(self, entries: list[Entry], terms: list[Term], authors: list[Author], routes: list[Route], links: list[Links]) -> None:
+        self.numbers: dict[int, tuple[str, int]] = {id(o): ("E", i) for i, o in enumerate(entries)}
+        for kind, objects in (("T", terms), ("A", authors), ("R", routes), ("L", links)):
+            self.numbers.update((id(o), (kind, i)) for i, o in enumerate(objects))
+        self.links = list(links)
+
+    def reference(self, obj: Any) -> tuple[Any, ...]:
+        return _ref, self.numbers[id(obj)]
+
+    def link_table(self, obj: Links) -> tuple[Any, ...]:
+        if id(obj) not in self.numbers:
+            self.numbers[id(obj)] = ("L", len(self.links))
+            self.links.append(obj)
+        return _ref, self.numbers[id(obj)]
+
+    def dumps(self, value: Any, links_whole: bool = False) -> bytes:
+        """``links_whole``: write link tables themselves (the head's list of them), not references."""
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        table: dict[type, Any] = {
+            Entry: self.reference, Term: self.reference, Author: self.reference, Route: self.reference,
+            Tracker: lambda _: (_ref, ("K", 0)), BodyStore: lambda _: (_ref, ("B", 0)),
+            Heading: lambda h: (Heading, (h.level, h.id, h.text)),  # ten times faster to read back than a dataclass's state
+        }  # fmt: skip
+        if not links_whole:
+            table[Links] = self.link_table
+        pickler.dispatch_table = table  # type: ignore[misc]
+        pickler.dump(value)
+        return out.getvalue()
+
+
+def _digests(entries: list[Entry]) -> bytes:
+    return pickle.dumps(([e.card for e in entries], [e.view for e in entries]), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _route_row(route: Route) -> tuple[Any, ...]:
+    return route.path, route.template, route.context, route.origin, route.origin_line, route.in_sitemap
 
 
 def _row(obj: Entry | Term | Author) -> tuple[Any, ...]:
-    return tuple(getattr(obj, name) for name in type(obj).__slots__)
+    return tuple(getattr(obj, name) for name in _SLOTS[type(obj) if type(obj) in _SLOTS else Entry])
 
 
 def _fill(shell: Entry | Term | Author, row: tuple[Any, ...]) -> None:
-    for name, value in zip(type(shell).__slots__, row, strict=True):
+    for name, value in zip(_SLOTS[type(shell) if type(shell) in _SLOTS else Entry], row, strict=True):
         object.__setattr__(shell, name, value)
 
 
-def _ref(kind: str, number: int) -> Any:
-    return _REFS[kind][number]
-
-
-def _dumps(value: dict[str, Any], entries: list[Entry], terms: list[Term], authors: list[Author]) -> bytes:
-    """Pickle ``value`` with every entry, term, author, tracker and body store written as a reference."""
-    refs: dict[int, tuple[str, int]] = {id(o): ("E", i) for i, o in enumerate(entries)}
-    refs.update((id(o), ("T", i)) for i, o in enumerate(terms))
-    refs.update((id(o), ("A", i)) for i, o in enumerate(authors))
-
-    def reference(obj: Any) -> tuple[Any, ...]:
-        return _ref, refs[id(obj)]
-
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {  # type: ignore[misc]
-        Entry: reference, Term: reference, Author: reference,
-        Tracker: lambda _: (_ref, ("K", 0)), BodyStore: lambda _: (_ref, ("B", 0)),
-        Heading: lambda h: (Heading, (h.level, h.id, h.text)),  # ten times faster to read back than a dataclass's state
-    }  # fmt: skip
-    pickler.dump(value)
-    return out.getvalue()
+_SLOTS = {cls: cls.__slots__ for cls in (Entry, Term, Author)}

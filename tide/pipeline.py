@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +33,6 @@ from .store import Cache, OutputRecord, digest
 from .templates import TemplateProblem, Templates, build_helpers
 
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
-JOURNAL_MAX_ROWS = 1000  # entries; past this, reading the journal costs more than writing the whole graph once
 SAVED_GRAPH_MAX_CHANGES = 200  # sources; beyond this many, linking the site again costs less than editing the saved graph
 
 
@@ -96,7 +95,7 @@ class Builder:
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
-            return BuildResult(self.paths.output, len(self.cache.state.records), path="up to date", timings=clock.laps)
+            return BuildResult(self.paths.output, self.cache.state.outputs, path="up to date", timings=clock.laps)
         errors = ErrorList(self.paths.root)
         config = load_config(self.paths, errors, self.options.base_url)
         config_key = repr(config)  # the settings and data, as one value to compare with the last build's
@@ -110,8 +109,8 @@ class Builder:
         in_time = state.next_change is None or moment < state.next_change
         in_place = self.paths.output.is_dir()  # (an output deleted by hand is made again in full)
         if last and not errors and in_time and in_place and last.applies(config_key, other_stamp, changed, self.cache.index):
-            again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, state.records, errors)
-            again |= clock_moved(last, moment, state.records)
+            again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, self.cache.records, errors)
+            again |= clock_moved(last, moment, self.cache.records)
             clock.lap("site")
             errors.raise_if_any()
             result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again)
@@ -159,14 +158,14 @@ class Builder:
             self.images.save()
 
     def _save_graph(self, edited: tuple[list[Entry], set[str]] | None) -> None:
-        """Save the last build's graph for the next command-line build: a journal of the entries
-        a body-edit build changed when the saved graph is this one, else the whole graph."""
+        """Save the last build's graph for the next command-line build: the rows of the entries a
+        body-edit build changed when the saved graph is this one, else the whole graph."""
         index = self.cache.index
         if self.last is None:
             self.cache.state.graph = None  # the records moved on without a graph
-        elif edited is not None and self._saved is not None and self._saved.last is self.last and len(self._saved.journal) < JOURNAL_MAX_ROWS:
+        elif edited is not None and self._saved is not None and self._saved.last is self.last:
             touched, looked_at = edited
-            graphstore.save_journal(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
+            graphstore.save_edits(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
         else:
             sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
             self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
@@ -280,7 +279,7 @@ class Builder:
         self,
         config: SiteConfig,
         site: Site,
-        routes: list[Route],
+        routes: Sequence[Route],
         files: dict[str, Path],
         assets: Assets,
         errors: ErrorList,
@@ -294,20 +293,18 @@ class Builder:
         templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
         signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self._parsed_templates), assets.urls)
-        previous = self.cache.state.records
-        records: dict[str, OutputRecord] = {}
+        previous = self.cache.records
+        records: dict[str, OutputRecord] = {}  # every record (a full build), or those that changed (``only``)
         result = BuildResult(self.paths.output, len(routes))
-        with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not previous) as writer:
+        with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not self.cache.state.outputs) as writer:
             todo = []
-            if only is not None:  # everything else is as the last build left it
-                records.update(previous)
-            for i, route in enumerate(routes):
-                if only is not None and i not in only:
-                    continue
+            for i in range(len(routes)) if only is None else sorted(only):
+                route = routes[i]
                 route_sig = signatures.route(route)
                 old = previous.get(route.file)
                 if old and old.signature == signatures.full(route_sig, old.globals) and writer.exists(route.file):
-                    records[route.file] = old
+                    if only is None:
+                        records[route.file] = old
                 else:
                     todo.append((route, route_sig))
             clock.lap("plan")
@@ -332,7 +329,10 @@ class Builder:
             if not self.autosave and (writer.written or writer.deleted):
                 self.cache.mark_dirty()  # before the output moves on, so a crash cannot leave records that lie
             writer.commit()
-        self.cache.state.records = records
+        if only is None:
+            self.cache.replace_records(records)
+        else:  # everything else is as the last build left it
+            previous.update(records)
         clock.lap("write")
         result.timings = clock.laps
         return result

@@ -36,33 +36,40 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Pager:
-    """One page of a paginated list."""
+    """One page of a paginated list (its URLs are worked out, not listed: a saved graph stores
+    each route on its own, and a list of every page's URL in each would grow with the square)."""
 
     number: int
     total: int
     items: list[Entry]
-    urls: list[str]  # the URL path of every page, first to last
+    base: str  # the URL path of the first page
+
+    def url_of(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.number)
 
     @property
     def prev_url(self) -> str | None:
-        return self.urls[self.number - 2] if self.number > 1 else None
+        return self.url_of(self.number - 1) if self.number > 1 else None
 
     @property
     def next_url(self) -> str | None:
-        return self.urls[self.number] if self.number < self.total else None
+        return self.url_of(self.number + 1) if self.number < self.total else None
 
 
 def paginate(items: list[Entry], per_page: int, base: str) -> list[Pager]:
     """Split ``items`` into pages at base, base/page/2/, ...; an empty list still gets one page."""
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
-    urls = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
-    return [Pager(n, len(chunks), chunk, urls) for n, chunk in enumerate(chunks, start=1)]
+    return [Pager(n, len(chunks), chunk, base) for n, chunk in enumerate(chunks, start=1)]
 
 
 def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
     """All routes of the site, in a stable order."""
     c = site.config
-    routes = [Route(p.urls[p.number - 1], "index.html", {"pager": p}, "the home page") for p in paginate(site.articles, c.per_page, "/")]
+    routes = [Route(p.url, "index.html", {"pager": p}, "the home page") for p in paginate(site.articles, c.per_page, "/")]
     for entry in site.articles + site.pages:
         template = str(entry.doc.meta.get("template", f"{entry.doc.kind}.html"))
         routes.append(Route(entry.url, template, {"page": entry}, content_prefix + entry.doc.rel, entry.doc.lines.get("slug", 1)))
@@ -73,12 +80,12 @@ def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
         routes.append(Route(index, "terms.html", {"kind": kind, "terms": terms}, f"the {kind} index"))
         for term in terms:
             for p in paginate(term.members, c.per_page, term.url):
-                routes.append(Route(p.urls[p.number - 1], "term.html", {"term": term, "pager": p}, f"{kind} '{term.name}'"))
+                routes.append(Route(p.url, "term.html", {"term": term, "pager": p}, f"{kind} '{term.name}'"))
             if kind == "category":
                 routes.append(_feed(term.url + "feed.xml", f"{c.title} · {term.name}", term.members[: c.feed_size], term.url))
     for author in site.authors:
         for p in paginate(author.members, c.per_page, author.url):
-            routes.append(Route(p.urls[p.number - 1], "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
+            routes.append(Route(p.url, "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
     routes += [
         *archive_routes(site.articles, c.timezone),
         Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False),

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import cjk
 from .installed import version
@@ -75,8 +75,7 @@ class GraphRef:
     """Which saved site graph (``graphstore``) the output records belong to, and what it was made
     from: enough to tell whether a build can use it before reading it."""
 
-    token: str
-    journal: str  # token of its journal of body edits; "" when there is none
+    token: str  # the graph file's, as of its last change
     other_stamp: str  # every input but the article and page sources
     config: str  # digest of the settings and data
     sources: dict[str, tuple[int, int]]  # article and page source -> (mtime_ns, -1 when too fresh to trust; size)
@@ -84,16 +83,20 @@ class GraphRef:
 
 @dataclass
 class OutputState:
+    """What the last good build left in one output folder, without the output records (kept in
+    shards beside it, ``Records``): all that a build with nothing to do reads."""
+
     output: str
-    records: dict[str, OutputRecord] = field(default_factory=dict)
     stamp: str = ""  # every input file's size and time, with the options, at the last good build
     next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
     published: dict[str, str] = field(default_factory=dict)  # URL path -> source path of every published page
     graph: GraphRef | None = None  # the saved site graph that matches these records, if any
+    outputs: int = 0  # how many output records there are
+    readers: dict[str, set[str]] = field(default_factory=dict)  # site-wide collection -> outputs that read it (``Records``)
 
 
-class BodyStore:
-    """Compiled HTML bodies by content hash, in SQLite; each process opens its own connection."""
+class SQLiteFile:
+    """A SQLite file that each process opens for itself: a forked worker must not use its parent's connection."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -101,13 +104,28 @@ class BodyStore:
         self._pid = 0
 
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():  # a forked worker must not share the parent's
+        if self._conn is None or self._pid != os.getpid():
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=OFF")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+            self._conn.execute("PRAGMA synchronous=OFF")  # a cache: a file torn by a crash is found out and made again
+            self._opened(self._conn)
             self._pid = os.getpid()
         return self._conn
+
+    def _opened(self, db: sqlite3.Connection) -> None:
+        """Set up a new connection."""
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+
+class BodyStore(SQLiteFile):
+    """Compiled HTML bodies by content hash."""
+
+    def _opened(self, db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
 
     def get(self, key: str) -> str:
         row = self._db().execute("SELECT html FROM bodies WHERE key = ?", (key,)).fetchone()
@@ -134,28 +152,29 @@ class BodyStore:
             db.execute("COMMIT")
 
 
-INDEX_SHARDS = 32
+SHARDS = 32
+V = TypeVar("V")
 
 
-class Index(MutableMapping[str, "SourceRecord"]):
-    """The compiled sources by path, in shards that are read when first touched and written only
-    when changed: a build that looked at one source reads and rewrites one small file, where the
-    whole index cost a second at 10,000 articles. Going over every source reads every shard."""
+class Sharded(MutableMapping[str, V]):
+    """Values by path, in shards that are read when first touched and written only when changed:
+    a build that looked at one source reads and rewrites one small file, where the whole mapping
+    cost a second at 10,000 articles. Going over every key reads every shard."""
 
-    def __init__(self, read: Callable[[int], dict[str, SourceRecord] | None] | None = None) -> None:
+    def __init__(self, read: Callable[[int], dict[str, V] | None] | None = None) -> None:
         self._read = read
-        self._shards: list[dict[str, SourceRecord] | None] = [None if read else {} for _ in range(INDEX_SHARDS)]
+        self._shards: list[dict[str, V] | None] = [None if read else {} for _ in range(SHARDS)]
         self.dirty: set[int] = set()  # shards to write
 
     @staticmethod
-    def shard(rel: str) -> int:
-        return zlib.crc32(rel.encode()) % INDEX_SHARDS
+    def shard(key: str) -> int:
+        return zlib.crc32(key.encode()) % SHARDS
 
-    def _get(self, n: int) -> dict[str, SourceRecord]:
+    def _get(self, n: int) -> dict[str, V]:
         found = self._shards[n]
         if found is None:
             found = self._read(n) if self._read else None
-            if found is None:  # missing, damaged or from another engine: its sources are compiled again
+            if found is None:  # missing, damaged or from another engine: what it held is made again
                 found = {}
                 self.dirty.add(n)
             self._shards[n] = found
@@ -166,40 +185,81 @@ class Index(MutableMapping[str, "SourceRecord"]):
         """True when every shard has been read (so that iterating costs nothing more)."""
         return all(s is not None for s in self._shards)
 
-    def loaded(self) -> dict[int, dict[str, SourceRecord]]:
+    def loaded(self) -> dict[int, dict[str, V]]:
         return {n: s for n, s in enumerate(self._shards) if s is not None}
 
-    def __getitem__(self, rel: str) -> SourceRecord:
-        return self._get(self.shard(rel))[rel]
+    def __getitem__(self, key: str) -> V:
+        return self._get(self.shard(key))[key]
 
-    def __contains__(self, rel: object) -> bool:
-        return isinstance(rel, str) and rel in self._get(self.shard(rel))
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self._get(self.shard(key))
 
-    def __setitem__(self, rel: str, record: SourceRecord) -> None:
-        n = self.shard(rel)
-        self._get(n)[rel] = record
+    def __setitem__(self, key: str, value: V) -> None:
+        n = self.shard(key)
+        self._get(n)[key] = value
         self.dirty.add(n)
 
-    def __delitem__(self, rel: str) -> None:
-        n = self.shard(rel)
-        del self._get(n)[rel]
+    def __delitem__(self, key: str) -> None:
+        n = self.shard(key)
+        del self._get(n)[key]
         self.dirty.add(n)
 
     def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._get(n) for n in range(INDEX_SHARDS))
+        return itertools.chain.from_iterable(self._get(n) for n in range(SHARDS))
 
     def __len__(self) -> int:
-        return sum(len(self._get(n)) for n in range(INDEX_SHARDS))
+        return sum(len(self._get(n)) for n in range(SHARDS))
 
-    def values(self) -> Iterable[SourceRecord]:  # type: ignore[override]
-        return itertools.chain.from_iterable(self._get(n).values() for n in range(INDEX_SHARDS))
+    def values(self) -> Iterable[V]:  # type: ignore[override]
+        return itertools.chain.from_iterable(self._get(n).values() for n in range(SHARDS))
 
-    def items(self) -> Iterable[tuple[str, SourceRecord]]:  # type: ignore[override]
-        return itertools.chain.from_iterable(self._get(n).items() for n in range(INDEX_SHARDS))
+    def items(self) -> Iterable[tuple[str, V]]:  # type: ignore[override]
+        return itertools.chain.from_iterable(self._get(n).items() for n in range(SHARDS))
 
     def clear(self) -> None:
-        self._shards = [{} for _ in range(INDEX_SHARDS)]
-        self.dirty.update(range(INDEX_SHARDS))
+        self._shards = [{} for _ in range(SHARDS)]
+        self.dirty.update(range(SHARDS))
+
+
+Index = Sharded[SourceRecord]  # the compiled sources by path in content/
+
+
+class Records(Sharded[OutputRecord]):
+    """The output records by file, kept with two facts that save reading every shard: how many
+    there are, and which outputs read each site-wide collection (``readers_of``). Picture and
+    theme-file reads are not indexed: any change to those takes the full path."""
+
+    def __init__(self, state: OutputState, read: Callable[[int], dict[str, OutputRecord] | None] | None = None) -> None:
+        super().__init__(read)
+        self.state = state
+
+    def __setitem__(self, file: str, record: OutputRecord) -> None:
+        old = self.get(file)
+        if old is None:
+            self.state.outputs += 1
+        else:
+            self._unread(file, old)
+        for key in record.globals:
+            if _indexed(key):
+                self.state.readers.setdefault(key, set()).add(file)
+        super().__setitem__(file, record)
+
+    def __delitem__(self, file: str) -> None:
+        self._unread(file, self[file])
+        self.state.outputs -= 1
+        super().__delitem__(file)
+
+    def _unread(self, file: str, old: OutputRecord) -> None:
+        for key in old.globals:
+            if _indexed(key) and key in self.state.readers:
+                self.state.readers[key].discard(file)
+
+    def readers_of(self, keys: Iterable[str]) -> set[str]:
+        return set().union(*(self.state.readers.get(k, ()) for k in keys))
+
+
+def _indexed(key: str) -> bool:
+    return not key.startswith(("image:", "asset:"))
 
 
 class Cache:
@@ -216,10 +276,13 @@ class Cache:
         self._related_saved: str | None = None  # the key on disk: an unchanged answer is not written again
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
+        self._records: Records | None = None
         if self.persistent:
-            self.state = self._read(self._state_file(), OutputState(self.output))
-            if self.state.output != self.output or self._dirty_file().exists():
+            self.state = self._read(self._state_file(), None)
+            if self.state is None or self.state.output != self.output or self._dirty_file().exists():
                 self.state = OutputState(self.output)  # the output moved on after the last save: trust nothing
+                self._records = Records(self.state)
+                self._records.clear()  # (so that every shard on disk is replaced)
 
     def _dirty_file(self) -> Path:
         return self._state_file().with_suffix(".dirty")
@@ -238,6 +301,20 @@ class Cache:
         return self._index
 
     @property
+    def records(self) -> Records:
+        """The output records of the last good build, each shard read on first use."""
+        if self._records is None:
+            self._records = Records(self.state, (lambda n: self._read(self._records_file(n), None)) if self.persistent else None)
+        return self._records
+
+    def replace_records(self, records: dict[str, OutputRecord]) -> None:
+        """After a full build: these are all the records there are."""
+        self.state.outputs, self.state.readers = 0, {}
+        self._records = Records(self.state)
+        self._records.clear()
+        self._records.update(records)
+
+    @property
     def related(self) -> dict[str, Any]:
         """The last related-articles answer (see ``related.link_related``), read on first use."""
         if self._related is None:
@@ -250,6 +327,9 @@ class Cache:
 
     def _state_file(self) -> Path:
         return self.folder / f"outputs-{self._output_id()}.pickle"
+
+    def _records_file(self, n: int) -> Path:
+        return self.folder / f"outputs-{self._output_id()}-{n:02d}.pickle"
 
     def _output_id(self) -> str:
         """Files that describe one output folder carry its id: the preview and a build may share a cache."""
@@ -279,13 +359,9 @@ class Cache:
         (top / self.engine).mkdir(parents=True, exist_ok=True)
         return top / self.engine
 
-    def write_blob(self, name: str, token: str, data: bytes) -> None:
-        """Keep bytes that only a reader expecting ``token`` (and this engine) takes back."""
-        self._write(self.folder / f"{name}-{self._output_id()}.pickle", {"token": token, "data": data})
-
-    def read_blob(self, name: str, token: str) -> bytes | None:
-        found = self._read(self.folder / f"{name}-{self._output_id()}.pickle", None)
-        return found["data"] if isinstance(found, dict) and found.get("token") == token else None
+    def graph_file(self) -> Path:
+        """Where the saved site graph of this output folder is (``graphstore``)."""
+        return self.folder / f"graph-{self._output_id()}.sqlite"
 
     def save(self, outputs_too: bool) -> None:
         """Keep what this build learnt; the output records only after a successful commit."""
@@ -301,6 +377,12 @@ class Cache:
             self._write(self.folder / "related.pickle", self._related)
             self._related_saved = self._related.get("key")
         if outputs_too:
+            if self._records is not None and self._records.dirty:
+                self.mark_dirty()  # until the state that counts these records is written too
+                shards = self._records.loaded()
+                for n in sorted(self._records.dirty):
+                    self._write(self._records_file(n), shards[n])
+                self._records.dirty.clear()
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
         if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
