@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, Project, tree_digest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tide import graphstore
@@ -136,6 +136,7 @@ def clean_digest(project: Project, out: Path) -> dict[str, str] | None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(edits, min_size=1, max_size=6))
+@example(steps=[("write", 0, TITLES[0], 1, [], False, "第一段。"), ("body", 0, "第一段。", "第二段。"), ("body", 0, "第一段。", "第二段改了。")])  # two builders, one graph file
 def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factory, steps) -> None:  # type: ignore[no-untyped-def]
     project = Project(tmp_path_factory.mktemp("inc") / "p")
     for n in range(3):

@@ -34,8 +34,8 @@ class LastBuild:
     routes: Sequence[Route]  # (a saved graph reads each route when it is first looked at)
     docs: Mapping[str, Document]  # source path -> front matter as built
     by_rel: dict[str, Entry] = field(default_factory=dict)
-    entry_routes: dict[int, set[int]] = field(default_factory=dict)  # id(entry) -> indexes of routes handed it
-    related_by: dict[int, list[Entry]] = field(default_factory=dict)  # id(entry) -> entries listing it as related
+    entry_routes: Mapping[int, set[int]] = field(default_factory=dict)  # id(entry) -> indexes of routes handed it
+    related_by: Mapping[int, list[Entry]] = field(default_factory=dict)  # id(entry) -> entries listing it as related
     files: list[str] = field(default_factory=list)  # each route's output file
     route_of: dict[str, int] = field(default_factory=dict)  # output file -> index of its route, made when first needed
 
@@ -50,12 +50,15 @@ class LastBuild:
         entries = self.site.articles + self.site.pages
         self.by_rel = {e.doc.rel: e for e in entries}
         self.files = [route.file for route in self.routes]
+        entry_routes: dict[int, set[int]] = {}
+        related_by: dict[int, list[Entry]] = {}
         for i, route in enumerate(self.routes):
             for e in entries_in(route.context):
-                self.entry_routes.setdefault(id(e), set()).add(i)
+                entry_routes.setdefault(id(e), set()).add(i)
         for e in self.site.articles:
             for r in e.related:
-                self.related_by.setdefault(id(r), []).append(e)
+                related_by.setdefault(id(r), []).append(e)
+        self.entry_routes, self.related_by = entry_routes, related_by
 
     def routes_of(self, files: set[str]) -> set[int]:
         """The indexes of the routes that make these output files."""

@@ -123,12 +123,15 @@ class Signatures:
 class TemplateDigests:
     """For each template, a digest of its source and of every template it can load.
 
-    ``parsed`` remembers which templates a source refers to, by source text, across builds:
-    parsing every template again on each preview rebuild cost more than the rebuild itself.
+    ``parsed`` remembers which templates a source refers to, by source text, across builds (and,
+    kept in the cache, across processes): parsing every template again on each preview rebuild
+    cost more than the rebuild itself.
     """
 
     def __init__(self, env: jinja2.Environment, sources: dict[str, str], parsed: dict[str, set[str] | None]) -> None:
         self.env, self.files, self.parsed = env, sources, parsed  # sources: every template, as Templates.refresh read it
+        for stale in parsed.keys() - set(sources.values()):  # an edited template's old text
+            del parsed[stale]
         self._sources: dict[str, str] = {}
         self._refs: dict[str, set[str] | None] = {}
         self._closures: dict[str, str] = {}

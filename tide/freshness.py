@@ -35,35 +35,42 @@ def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> Stamps:
     A stamp is empty when a file changed in the last few seconds: a second edit of the same size
     inside the file system's time grain would leave it equal (git calls this "racy").
     """
-    h = hashlib.blake2b(digest_size=16)
-    other = hashlib.blake2b(digest_size=16)
     content = str(paths.content)
     sources = tuple(os.path.join(content, kind) for kind in ("articles", "pages"))
     below = tuple(s + os.sep for s in sources)
     prefix = len(content) + 1
     found: dict[str, tuple[int, int]] = {}
+    lines: list[str] = []  # every input: "path NUL time NUL size", hashed at the end in one go
+    other: list[str] = []  # the same without the article and page sources
     newest = newest_other = 0
-    head = repr((engine, options.drafts, options.future, options.base_url, options.now, options.fingerprint, str(paths.output))).encode()
-    h.update(head)
-    other.update(head)
     for top in (paths.content, paths.templates):
         for folder, dirs, names in os.walk(top):
             dirs.sort()
             inside = folder in sources or folder.startswith(below)
             is_source = inside and not any(part.startswith(".") for part in folder[prefix:].split(os.sep))
             for name in sorted(names):
-                path = os.path.join(folder, name)
+                path = folder + os.sep + name
                 st = os.stat(path)
-                line = f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode()
-                h.update(line)
-                newest = max(newest, st.st_mtime_ns)
+                mtime, size = st.st_mtime_ns, st.st_size
+                line = f"{path}\0{mtime}\0{size}\n"
+                lines.append(line)
+                newest = max(newest, mtime)
                 if is_source and name.endswith(".md") and not name.startswith("."):
-                    found[path[prefix:].replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+                    found[path[prefix:].replace(os.sep, "/")] = (mtime, size)
                 else:
-                    other.update(line)
-                    newest_other = max(newest_other, st.st_mtime_ns)
+                    other.append(line)
+                    newest_other = max(newest_other, mtime)
+    head = repr((engine, options.drafts, options.future, options.base_url, options.now, options.fingerprint, str(paths.output)))
     now = time.time_ns()
-    return Stamps("" if now - newest < RACY_NS else h.hexdigest(), "" if now - newest_other < RACY_NS else other.hexdigest(), found)
+    return Stamps(
+        "" if now - newest < RACY_NS else _hash(head, lines),
+        "" if now - newest_other < RACY_NS else _hash(head, other),
+        found,
+    )
+
+
+def _hash(head: str, lines: list[str]) -> str:
+    return hashlib.blake2b((head + "".join(lines)).encode(), digest_size=16).hexdigest()
 
 
 def up_to_date(cache: Cache, paths: Paths, stamp: str, moment: datetime) -> bool:

@@ -27,8 +27,9 @@ import io
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from .assets import Assets
@@ -57,19 +58,43 @@ class Saved:
 
 
 class GraphFile(SQLiteFile):
-    """The graph's SQLite file (forked render workers fill shells too: each process opens its own)."""
+    """The graph's SQLite file (forked render workers fill shells too: each process opens its own).
+
+    Every connection checks that the file still holds the graph with ``token``: another build may
+    have replaced it, and shells must never be filled from another graph."""
+
+    def __init__(self, path: Path, token: str) -> None:
+        super().__init__(path)
+        self.token = token
+
+    def _opened(self, db: sqlite3.Connection) -> None:
+        found = db.execute("SELECT value FROM meta WHERE key = 'token'").fetchone()
+        if found is None or bytes(found[0]) != self.token.encode():
+            db.close()
+            raise LookupError(f"the saved site graph {self.path} was replaced by another build while this one read it")
 
     def meta(self, key: str) -> bytes | None:
         row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def update(self, entries: list[tuple[bytes, int]], meta: dict[str, bytes]) -> None:
-        """Replace entry rows, given as (data, row number), and meta values, in one transaction."""
-        db = self._db()
-        db.execute("BEGIN")
-        db.executemany("UPDATE entries SET data = ? WHERE n = ?", entries)
-        db.executemany("UPDATE meta SET value = ? WHERE key = ?", [(value, key) for key, value in meta.items()])
-        db.execute("COMMIT")
+    def update(self, token: str, entries: list[tuple[bytes, int]], meta: dict[str, bytes]) -> bool:
+        """Replace entry rows, given as (data, row number), and meta values, in one transaction, if
+        the file is still the graph with this token; False when another build has replaced it."""
+        try:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            if self.meta("token") != token.encode():
+                db.execute("ROLLBACK")
+                return False
+            db.executemany("UPDATE entries SET data = ? WHERE n = ?", entries)
+            db.executemany("UPDATE meta SET value = ? WHERE key = ?", [(value, key) for key, value in meta.items()])
+            db.execute("COMMIT")
+        except (sqlite3.Error, LookupError):  # replaced under this connection (which still reads the old file)
+            if self._conn is not None and self._conn.in_transaction:
+                self._conn.rollback()
+            return False
+        self.token = meta["token"].decode()
+        return True
 
     def row(self, table: str, n: int) -> bytes:
         found = self._db().execute(f"SELECT data FROM {table} WHERE n = ?", (n,)).fetchone()  # noqa: S608  (our own table names)
@@ -90,8 +115,8 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
     chunks = [(c // ENTRY_CHUNK, refs.dumps([_row(e) for e in entries[c : c + ENTRY_CHUNK]])) for c in range(0, len(entries), ENTRY_CHUNK)]
     route_rows = [(i, refs.dumps(_route_row(r))) for i, r in enumerate(routes)]
     head = {
-        "terms": [_row(t) for t in terms],
-        "authors": [_row(a) for a in authors],
+        "terms": [_collection_row(t, number) for t in terms],
+        "authors": [_collection_row(a, number) for a in authors],
         "site": {name: getattr(site, name) for name in _SITE_FIELDS},
         "assets": assets,
         "links": refs.links,  # (met while writing the rows above; written here whole)
@@ -124,11 +149,12 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
         db.close()
     tmp.replace(path)
     cache.state.graph = GraphRef(token, last.other_stamp, digest(last.config_key.encode()), sources)
-    return Saved(last, assets, GraphFile(path), refs.links)
+    return Saved(last, assets, GraphFile(path, token), refs.links)
 
 
-def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> None:
-    """Write the rows of the entries a body-edit build changed into the graph it loaded or saved."""
+def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> bool:
+    """Write the rows of the entries a body-edit build changed into the graph it loaded or saved;
+    False when that graph is no longer the saved one (another build saved its own since)."""
     ref, graph = cache.state.graph, saved.graph
     assert ref is not None and graph is not None, "edits belong to a saved graph"
     site = saved.last.site
@@ -138,9 +164,11 @@ def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[s
     chunks = sorted({number[id(e)] // ENTRY_CHUNK for e in changed})
     token = os.urandom(8).hex()
     updates = [(refs.dumps([_row(e) for e in entries[c * ENTRY_CHUNK : (c + 1) * ENTRY_CHUNK]]), c) for c in chunks]
-    graph.update(updates, {"digests": _digests(entries), "token": token.encode()})
+    if not graph.update(ref.token, updates, {"digests": _digests(entries), "token": token.encode()}):
+        return False
     ref.token = token
     ref.sources.update(sources)
+    return True
 
 
 def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
@@ -152,9 +180,9 @@ def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
     path = cache.graph_file()
     if ref is None or not path.is_file():
         return None
-    graph = GraphFile(path)
+    graph = GraphFile(path, ref.token)
     try:
-        if graph.meta("engine") != cache.engine.encode() or graph.meta("token") != ref.token.encode():
+        if graph.meta("engine") != cache.engine.encode():
             graph.close()
             return None
         return _Loaded(graph, cache.bodies).saved(config, config_key, ref.other_stamp)
@@ -192,7 +220,7 @@ class _Loaded:
         self.links.extend(head["links"])
         for shells, rows in ((self.terms, head["terms"]), (self.authors, head["authors"])):
             for obj, row in zip(shells, rows, strict=True):
-                _fill(obj, row)
+                _fill(obj, (*row[:-1], [self.entries[n] for n in row[-1]]))
         routes = _SavedRoutes(self, head["files"])
         self.routes = routes
         site = Site(
@@ -203,8 +231,8 @@ class _Loaded:
         by_rel = dict(zip(head["rels"], self.entries, strict=True))
         last = LastBuild(
             config_key, other_stamp, site, routes, _SavedDocs(by_rel, site.held_back), by_rel,
-            entry_routes={id(e): set(found) for e, found in zip(self.entries, head["entry_routes"], strict=True) if found},
-            related_by={id(e): [self.entries[n] for n in found] for e, found in zip(self.entries, head["related_by"], strict=True) if found},
+            entry_routes=_ByEntry(self.number, head["entry_routes"], set),
+            related_by=_ByEntry(self.number, head["related_by"], lambda found: [self.entries[n] for n in found]),
             files=head["files"],
         )  # fmt: skip
         return Saved(last, head["assets"], self.graph, self.links)
@@ -213,7 +241,7 @@ class _Loaded:
         """Read the row holding ``entry`` and fill every shell in it (those not filled already)."""
         chunk = self.number[id(entry)] // ENTRY_CHUNK
         rows = self._read(self.graph.row("entries", chunk))
-        for e, row in zip(self.entries[chunk * ENTRY_CHUNK :], rows, strict=False):
+        for e, row in zip(self.entries[chunk * ENTRY_CHUNK : (chunk + 1) * ENTRY_CHUNK], rows, strict=True):
             if isinstance(e, _Shell):
                 _fill(e, row)
                 object.__setattr__(e, "__class__", Entry)
@@ -267,6 +295,26 @@ class _SavedRoutes(Sequence[Route]):
         if found is None:
             found = self._routes[n] = self._loaded.route(n)
         return found
+
+
+class _ByEntry(Mapping[int, Any]):
+    """id(entry) -> a value kept in a list in entry order, made when asked for: most entries'
+    are never asked for in a build that edits a few."""
+
+    def __init__(self, number: dict[int, int], values: list[Any], make: Callable[[Any], Any]) -> None:
+        self._number, self._values, self._make = number, values, make
+
+    def __getitem__(self, key: int) -> Any:
+        found = self._values[self._number[key]]
+        if not found:
+            raise KeyError(key)
+        return self._make(found)
+
+    def __iter__(self) -> Iterator[int]:
+        return (key for key, n in self._number.items() if self._values[n])
+
+    def __len__(self) -> int:
+        return sum(1 for found in self._values if found)
 
 
 class _SavedDocs(Mapping[str, Document]):
@@ -331,6 +379,7 @@ class _Refs:
             Entry: self.reference, Term: self.reference, Author: self.reference, Route: self.reference,
             Tracker: lambda _: (_ref, ("K", 0)), BodyStore: lambda _: (_ref, ("B", 0)),
             Heading: lambda h: (Heading, (h.level, h.id, h.text)),  # ten times faster to read back than a dataclass's state
+            Document: lambda d: (_document, tuple(d.__dict__[name] for name in _DOC_FIELDS)),  # (the same, for every entry read)
         }  # fmt: skip
         if not links_whole:
             table[Links] = self.link_table
@@ -339,12 +388,27 @@ class _Refs:
         return out.getvalue()
 
 
+def _document(*values: Any) -> Document:
+    doc = Document.__new__(Document)
+    doc.__dict__.update(zip(_DOC_FIELDS, values, strict=True))
+    return doc
+
+
+_DOC_FIELDS = [f.name for f in fields(Document)]
+
+
 def _digests(entries: list[Entry]) -> bytes:
     return pickle.dumps(([e.card for e in entries], [e.view for e in entries]), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _route_row(route: Route) -> tuple[Any, ...]:
     return route.path, route.template, route.context, route.origin, route.origin_line, route.in_sitemap
+
+
+def _collection_row(obj: Term | Author, number: dict[int, int]) -> tuple[Any, ...]:
+    """A term's or author's row with its members as entry numbers (``members`` is its last field):
+    a list of numbers reads back far faster than as many references."""
+    return (*_row(obj)[:-1], [number[id(e)] for e in obj.members])
 
 
 def _row(obj: Entry | Term | Author) -> tuple[Any, ...]:
@@ -357,3 +421,4 @@ def _fill(shell: Entry | Term | Author, row: tuple[Any, ...]) -> None:
 
 
 _SLOTS = {cls: cls.__slots__ for cls in (Entry, Term, Author)}
+assert _SLOTS[Term][-1] == _SLOTS[Author][-1] == "members", "rows of terms and authors end with their members"

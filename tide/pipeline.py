@@ -67,7 +67,6 @@ class Builder:
         self._assets = Assets()  # the theme files of the last build, for body-only edits
         self._templates: tuple[str, Templates] | None = None  # kept while the settings stay the same
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
-        self._parsed_templates: dict[str, set[str] | None] = {}
         self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
         self._saved: graphstore.Saved | None = None  # that graph as the cache holds it, when it does
         self.autosave = True  # the preview turns this off after its first build and saves on exit
@@ -163,12 +162,13 @@ class Builder:
         index = self.cache.index
         if self.last is None:
             self.cache.state.graph = None  # the records moved on without a graph
-        elif edited is not None and self._saved is not None and self._saved.last is self.last:
+            return
+        if edited is not None and self._saved is not None and self._saved.last is self.last:
             touched, looked_at = edited
-            graphstore.save_edits(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index})
-        else:
-            sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
-            self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
+            if graphstore.save_edits(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index}):
+                return
+        sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
+        self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
 
     def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps) -> set[str] | None:
         """In a new process (a command-line build): take the saved graph when only the bodies of a
@@ -292,7 +292,7 @@ class Builder:
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self._parsed_templates), assets.urls)
+        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_refs), assets.urls)
         previous = self.cache.records
         records: dict[str, OutputRecord] = {}  # every record (a full build), or those that changed (``only``)
         result = BuildResult(self.paths.output, len(routes))

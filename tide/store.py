@@ -105,10 +105,10 @@ class SQLiteFile:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA synchronous=OFF")  # a cache: a file torn by a crash is found out and made again
-            self._opened(self._conn)
-            self._pid = os.getpid()
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA synchronous=OFF")  # a cache: a file torn by a crash is found out and made again
+            self._opened(db)
+            self._conn, self._pid = db, os.getpid()
         return self._conn
 
     def _opened(self, db: sqlite3.Connection) -> None:
@@ -274,6 +274,8 @@ class Cache:
         self._index: Index | None = None if self.persistent else Index()
         self._related: dict[str, Any] | None = None if self.persistent else {}
         self._related_saved: str | None = None  # the key on disk: an unchanged answer is not written again
+        self._template_refs: dict[str, set[str] | None] | None = None if self.persistent else {}
+        self._template_refs_saved: dict[str, set[str] | None] = {}
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         self._records: Records | None = None
@@ -321,6 +323,15 @@ class Cache:
             self._related = self._read(self.folder / "related.pickle", {})
             self._related_saved = self._related.get("key")
         return self._related
+
+    @property
+    def template_refs(self) -> dict[str, set[str] | None]:
+        """Template source -> the templates it loads (``deps.TemplateDigests``), read on first use:
+        parsing the theme again took a tenth of a second in every new process."""
+        if self._template_refs is None:
+            self._template_refs = self._read(self.folder / "template-refs.pickle", {})
+            self._template_refs_saved = dict(self._template_refs)
+        return self._template_refs
 
     def _shard_file(self, n: int) -> Path:
         return self.folder / f"index-{n:02d}.pickle"
@@ -376,6 +387,9 @@ class Cache:
         if self._related is not None and self._related.get("key") != self._related_saved:
             self._write(self.folder / "related.pickle", self._related)
             self._related_saved = self._related.get("key")
+        if self._template_refs is not None and self._template_refs != self._template_refs_saved:
+            self._write(self.folder / "template-refs.pickle", self._template_refs)
+            self._template_refs_saved = dict(self._template_refs)
         if outputs_too:
             if self._records is not None and self._records.dirty:
                 self.mark_dirty()  # until the state that counts these records is written too
