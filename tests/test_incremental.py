@@ -293,6 +293,25 @@ def test_a_saved_graph_reads_each_entry_and_route_when_first_used(project: Proje
     assert sum(found is not None for found in routes._routes) == 1  # type: ignore[attr-defined]
 
 
+def test_an_edited_row_keeps_its_references_to_entries_not_read(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graphstore, "ENTRY_CHUNK", 1)
+    built_long_ago(project)
+    config = load_config(Paths(project.root, project.site), ErrorList(project.root))
+    cache = Cache(project.root / ".cache", project.site)
+    saved = graphstore.load(cache, config, repr(config))
+    assert saved is not None
+    articles = saved.last.site.articles
+    articles[1].summary = "改过的摘要"
+    assert type(articles[0]) is not Entry and type(articles[2]) is not Entry  # its neighbours: never read
+    assert graphstore.save_edits(cache, saved, [articles[1]], {})
+    cache.save(outputs_too=True)
+    again = graphstore.load(Cache(project.root / ".cache", project.site), config, repr(config))
+    assert again is not None
+    articles = again.last.site.articles
+    assert articles[1].summary == "改过的摘要" and articles[1].older is articles[2] and articles[1].newer is articles[0]
+    assert articles[2].title == TITLES[0]
+
+
 def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
     built_long_ago(project)
     [graph] = (project.root / ".cache").glob("graph-*.sqlite")

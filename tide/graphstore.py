@@ -279,6 +279,10 @@ class _Shell(Entry):
         self.graph.fill(self)
         return getattr(self, name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.graph.fill(self)  # read before written: reading it later would undo the write
+        object.__setattr__(self, name, value)
+
 
 class _SavedRoutes(Sequence[Route]):
     """A saved graph's routes, each read when first asked for."""
@@ -361,6 +365,7 @@ class _Refs:
         for kind, objects in (("T", terms), ("A", authors), ("R", routes), ("L", links)):
             self.numbers.update((id(o), (kind, i)) for i, o in enumerate(objects))
         self.links = list(links)
+        self.entry_types = {type(e) for e in entries}  # Entry, and the shell class of a loaded graph (unread entries)
 
     def reference(self, obj: Any) -> tuple[Any, ...]:
         return _ref, self.numbers[id(obj)]
@@ -381,6 +386,7 @@ class _Refs:
             Heading: lambda h: (Heading, (h.level, h.id, h.text)),  # ten times faster to read back than a dataclass's state
             Document: lambda d: (_document, tuple(d.__dict__[name] for name in _DOC_FIELDS)),  # (the same, for every entry read)
         }  # fmt: skip
+        table.update((cls, self.reference) for cls in self.entry_types)
         if not links_whole:
             table[Links] = self.link_table
         pickler.dispatch_table = table  # type: ignore[misc]
