@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -43,8 +44,9 @@ class SourceLink:
     line: int  # 1-based line in the source file
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
+    """A section heading (a named tuple: a saved graph reads back thousands of them per page drawn)."""
+
     level: int
     id: str
     text: str

@@ -152,7 +152,6 @@ class BodyStore(SQLiteFile):
             db.execute("COMMIT")
 
 
-SHARDS = 32
 V = TypeVar("V")
 
 
@@ -161,14 +160,15 @@ class Sharded(MutableMapping[str, V]):
     a build that looked at one source reads and rewrites one small file, where the whole mapping
     cost a second at 10,000 articles. Going over every key reads every shard."""
 
+    shards = 64  # (a site of 10,000 articles: about 150 sources to a shard)
+
     def __init__(self, read: Callable[[int], dict[str, V] | None] | None = None) -> None:
         self._read = read
-        self._shards: list[dict[str, V] | None] = [None if read else {} for _ in range(SHARDS)]
+        self._shards: list[dict[str, V] | None] = [None if read else {} for _ in range(self.shards)]
         self.dirty: set[int] = set()  # shards to write
 
-    @staticmethod
-    def shard(key: str) -> int:
-        return zlib.crc32(key.encode()) % SHARDS
+    def shard(self, key: str) -> int:
+        return zlib.crc32(key.encode()) % self.shards
 
     def _get(self, n: int) -> dict[str, V]:
         found = self._shards[n]
@@ -205,20 +205,20 @@ class Sharded(MutableMapping[str, V]):
         self.dirty.add(n)
 
     def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._get(n) for n in range(SHARDS))
+        return itertools.chain.from_iterable(self._get(n) for n in range(self.shards))
 
     def __len__(self) -> int:
-        return sum(len(self._get(n)) for n in range(SHARDS))
+        return sum(len(self._get(n)) for n in range(self.shards))
 
     def values(self) -> Iterable[V]:  # type: ignore[override]
-        return itertools.chain.from_iterable(self._get(n).values() for n in range(SHARDS))
+        return itertools.chain.from_iterable(self._get(n).values() for n in range(self.shards))
 
     def items(self) -> Iterable[tuple[str, V]]:  # type: ignore[override]
-        return itertools.chain.from_iterable(self._get(n).items() for n in range(SHARDS))
+        return itertools.chain.from_iterable(self._get(n).items() for n in range(self.shards))
 
     def clear(self) -> None:
-        self._shards = [{} for _ in range(SHARDS)]
-        self.dirty.update(range(SHARDS))
+        self._shards = [{} for _ in range(self.shards)]
+        self.dirty.update(range(self.shards))
 
 
 Index = Sharded[SourceRecord]  # the compiled sources by path in content/
@@ -228,6 +228,8 @@ class Records(Sharded[OutputRecord]):
     """The output records by file, kept with two facts that save reading every shard: how many
     there are, and which outputs read each site-wide collection (``readers_of``). Picture and
     theme-file reads are not indexed: any change to those takes the full path."""
+
+    shards = 256  # (a one-article edit changes about ten records: each costs its shard's rewrite)
 
     def __init__(self, state: OutputState, read: Callable[[int], dict[str, OutputRecord] | None] | None = None) -> None:
         super().__init__(read)
@@ -334,13 +336,13 @@ class Cache:
         return self._template_refs
 
     def _shard_file(self, n: int) -> Path:
-        return self.folder / f"index-{n:02d}.pickle"
+        return self.folder / f"index-{n:03d}.pickle"
 
     def _state_file(self) -> Path:
         return self.folder / f"outputs-{self._output_id()}.pickle"
 
     def _records_file(self, n: int) -> Path:
-        return self.folder / f"outputs-{self._output_id()}-{n:02d}.pickle"
+        return self.folder / f"outputs-{self._output_id()}-{n:03d}.pickle"
 
     def _output_id(self) -> str:
         """Files that describe one output folder carry its id: the preview and a build may share a cache."""
