@@ -43,7 +43,7 @@ class LastBuild:
     def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: dict[str, SourceRecord]) -> LastBuild:
         return cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
 
-    def _map(self) -> None:
+    def reverse_maps(self) -> None:
         """The reverse maps, made on the first edit: a one-off build from the command line never needs them."""
         if self.by_rel:
             return
@@ -65,7 +65,7 @@ class LastBuild:
         if not files:
             return set()
         if not self.route_of:
-            self._map()
+            self.reverse_maps()
             self.route_of = {file: i for i, file in enumerate(self.files)}
         return {self.route_of[f] for f in files if f in self.route_of}
 
@@ -83,7 +83,7 @@ def apply_body_edits(
 ) -> tuple[set[int], list[Entry]]:  # fmt: skip
     """Refresh the edited entries in place; return the indexes of the routes to look at again,
     and every entry whose fields changed."""
-    last._map()
+    last.reverse_maps()
     touched: list[Entry] = []
     sources = set(last.docs)  # the same as the index's sources: nothing was added or removed
     for rel in sorted(changed):
