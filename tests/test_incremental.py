@@ -12,7 +12,7 @@ from conftest import NOW, Project, tree_digest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tide import graphstore
+from tide import graphstore, pipeline
 from tide.config import BuildOptions, Paths, load_config
 from tide.errors import BuildFailed, ErrorList
 from tide.pipeline import Builder, build
@@ -315,6 +315,28 @@ def test_an_edited_row_keeps_its_references_to_entries_not_read(project: Project
     articles = again.last.site.articles
     assert articles[1].summary == "改过的摘要" and articles[1].older is articles[2] and articles[1].newer is articles[0]
     assert articles[2].title == TITLES[0]
+
+
+def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages drawn in worker processes are stored beside the old ones until the commit; a worker
+    that fails before reporting them must not leave them behind."""
+    built_long_ago(project)
+    before = tree_digest(project.site)
+    base = project.root / "templates/base.html"
+    base.write_text(base.read_text().replace("订阅 RSS", "订阅 RSS！"))
+    monkeypatch.setattr(pipeline, "PARALLEL_RENDER_FROM", 1)
+    draw = pipeline._draw
+
+    def failing(templates, site, route):  # type: ignore[no-untyped-def]
+        if route.file == "404.html":  # near the end: the worker has stored most pages by now
+            raise RuntimeError("a worker failed")
+        return draw(templates, site, route)
+
+    monkeypatch.setattr(pipeline, "_draw", failing)
+    with pytest.raises(RuntimeError):
+        Builder(Paths(project.root, project.site), BuildOptions(now=NOW, jobs=2)).build()
+    assert not list(project.site.rglob("*.tide-new"))
+    assert tree_digest(project.site) == before
 
 
 def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:

@@ -30,6 +30,7 @@ class Writer:
         self.dir = output.with_name(f".{output.name}.building") if self.fresh else output
         self.written: list[str] = []
         self.deleted: list[str] = []
+        self.expected: list[str] = []  # files other processes may store (``expect``)
 
     def __enter__(self) -> Writer:
         if self.fresh:
@@ -64,6 +65,11 @@ class Writer:
         shutil.copyfile(source, target)  # bytes only: no timestamps carried into the output
         self.written.append(rel)
 
+    def expect(self, rels: list[str]) -> None:
+        """Say that worker processes may store these files: if a worker dies before reporting what
+        it stored, an abort still removes them."""
+        self.expected = rels
+
     def delete(self, rel: str) -> None:
         if not self.fresh:
             self.deleted.append(rel)
@@ -87,15 +93,15 @@ class Writer:
             for rel in self.deleted:
                 _remove(self.output / rel)
                 _prune_empty(self.output / rel, self.output)
-        self.written, self.deleted, self.fresh = [], [], False
+        self.written, self.deleted, self.expected, self.fresh = [], [], [], False
 
     def abort(self) -> None:
         if self.fresh:
             _remove(self.dir)
         else:
-            for rel in self.written:
+            for rel in {*self.written, *self.expected}:
                 _remove(self.output / (rel + TEMP_SUFFIX))
-        self.written = []
+        self.written, self.expected = [], []
 
 
 def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:

@@ -308,6 +308,7 @@ class Builder:
                 else:
                     todo.append((route, route_sig))
             clock.lap("plan")
+            writer.expect([route.file for route, _ in todo])
             for route, route_sig, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
                 records[route.file] = OutputRecord(signatures.full(route_sig, page.read), page.bytes_hash, page.read)
                 if page.wrote:
