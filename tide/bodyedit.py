@@ -40,7 +40,7 @@ class LastBuild:
     route_of: dict[str, int] = field(default_factory=dict)  # output file -> index of its route, made when first needed
 
     @classmethod
-    def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: dict[str, SourceRecord]) -> LastBuild:
+    def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: Mapping[str, SourceRecord]) -> LastBuild:
         return cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
 
     def reverse_maps(self) -> None:
@@ -69,7 +69,7 @@ class LastBuild:
             self.route_of = {file: i for i, file in enumerate(self.files)}
         return {self.route_of[f] for f in files if f in self.route_of}
 
-    def applies(self, config_key: str, other_stamp: str, changed: set[str], index: dict[str, SourceRecord]) -> bool:
+    def applies(self, config_key: str, other_stamp: str, changed: set[str], index: Mapping[str, SourceRecord]) -> bool:
         """True when only bodies changed since this build."""
         if not other_stamp or other_stamp != self.other_stamp or config_key != self.config_key or not changed:
             return False
@@ -78,7 +78,7 @@ class LastBuild:
 
 
 def apply_body_edits(
-    last: LastBuild, changed: set[str], index: dict[str, SourceRecord], config: SiteConfig,
+    last: LastBuild, changed: set[str], index: Mapping[str, SourceRecord], config: SiteConfig,
     content: Path, records: Records, errors: ErrorList,
 ) -> tuple[set[int], list[Entry]]:  # fmt: skip
     """Refresh the edited entries in place; return the indexes of the routes to look at again,

@@ -207,7 +207,7 @@ class _Loaded:
         if head_bytes is None or digest_bytes is None:
             raise LookupError("the saved site graph has no head")
         self.digests: dict[str, list[str]] = pickle.loads(digest_bytes)
-        shell = type("SavedEntry", (_Shell,), {"__slots__": (), "graph": self})
+        shell: type[_Shell] = type("SavedEntry", (_Shell,), {"__slots__": (), "graph": self})
         self.entries: list[Entry] = [shell.__new__(shell) for _ in self.digests["card"]]
         self.number = {id(e): i for i, e in enumerate(self.entries)}
         n_articles, n_pages, n_tags, n_categories, n_authors = pickle.loads(self.graph.meta("counts") or b"")
@@ -219,7 +219,7 @@ class _Loaded:
         self.links.extend(head["links"])
         for shells, rows in ((self.terms, head["terms"]), (self.authors, head["authors"])):
             for obj, row in zip(shells, rows, strict=True):
-                type(obj).__init__(obj, *row[:-1], [self.entries[n] for n in row[-1]])
+                type(obj).__init__(obj, *row[:-1], [self.entries[n] for n in row[-1]])  # type: ignore[call-arg]
         routes = _SavedRoutes(self, head["files"])
         self.routes = routes
         site = Site(
@@ -403,7 +403,7 @@ class _Refs:
         table.update((cls, self.reference) for cls in self.entry_types)
         if not links_whole:
             table[Links] = self.link_table
-        pickler.dispatch_table = table  # type: ignore[misc]
+        pickler.dispatch_table = table
         return pickler, out
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -346,7 +346,7 @@ class _Job:
     templates: Templates
     site: Site
     todo: list[tuple[Route, str]]  # (route, signature before site-wide reads)
-    previous: dict[str, OutputRecord]
+    previous: Mapping[str, OutputRecord]
     writer: Writer
 
 
@@ -402,7 +402,7 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
 
 
 def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
-    site.tracker.current = read = set()
+    site.tracker.current = read = set[str]()
     try:
         html = templates.render(route.template, {**route.context, "path": route.path})
     except TemplateProblem as problem:

@@ -395,9 +395,9 @@ class Cache:
         if outputs_too:
             if self._records is not None and self._records.dirty:
                 self.mark_dirty()  # until the state that counts these records is written too
-                shards = self._records.loaded()
+                records = self._records.loaded()
                 for n in sorted(self._records.dirty):
-                    self._write(self._records_file(n), shards[n])
+                    self._write(self._records_file(n), records[n])
                 self._records.dirty.clear()
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
