@@ -44,7 +44,8 @@ class LastBuild:
         return cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
 
     def reverse_maps(self) -> None:
-        """The reverse maps, made on the first edit: a one-off build from the command line never needs them."""
+        """The reverse maps, made on the first edit in the preview, or when the graph is saved (a
+        saved graph keeps them, so that a command-line build after an edit need not make them)."""
         if self.by_rel:
             return
         entries = self.site.articles + self.site.pages

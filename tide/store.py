@@ -1,8 +1,10 @@
 """The persistent build cache (``.cache/``): what each source compiled to, and each output's record.
 
 Compiled bodies live in SQLite, read one at a time when a page is drawn, so memory stays flat
-however large the site grows; everything else is one pickle. A cache written by another
-version of the engine, or one that cannot be read, is thrown away without a word.
+however large the site grows. The compiled sources and the output records are pickles in shards,
+read when touched and written when changed, so an edit of one article reads and writes a few
+small files; the state a build with nothing to do needs is one small pickle. A cache written by
+another version of the engine, or one that cannot be read, is thrown away without a word.
 """
 
 from __future__ import annotations
