@@ -92,9 +92,17 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
+def copy_sample(root: Path) -> Path:
+    """The repository's own sample publication, copied to ``root``: a build there keeps its cache
+    there too, not in the repository's ``.cache/``."""
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    return root
+
+
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own sample publication, built once into a temporary folder."""
-    out = tmp_path_factory.mktemp("sample") / "site"
-    build(Paths(REPO, out), BuildOptions(now=NOW))
-    return out
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
+    build(Paths(root, root / "site"), BuildOptions(now=NOW))
+    return root / "site"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser import chromium
-from conftest import REPO
+from conftest import REPO, copy_sample
 from playwright.sync_api import Browser, Page
 
 ARTICLE = "content/articles/2025/luckin-ledger.md"
@@ -72,9 +71,7 @@ def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    root = tmp_path / "site-copy"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
+    root = copy_sample(tmp_path / "site-copy")
     port = free_port()
     process = start(root, port, "--navigate")
     wait_for_line(process, "preview at")
