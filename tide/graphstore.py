@@ -112,7 +112,7 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
     site = last.site
     entries, terms, authors, routes = site.articles + site.pages, site.tags + site.categories, site.authors, list(last.routes)
     refs = _Refs(entries, terms, authors, routes, [])
-    number = {id(e): i for i, e in enumerate(entries)}
+    number = refs.entry_numbers
     chunks = [(c // ENTRY_CHUNK, refs.dumps([_row(e) for e in entries[c : c + ENTRY_CHUNK]])) for c in range(0, len(entries), ENTRY_CHUNK)]
     route_rows = [(i, refs.dumps(_route_row(r), kind="routes")) for i, r in enumerate(routes)]
     head = {
@@ -162,7 +162,7 @@ def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[s
     site = saved.last.site
     entries = site.articles + site.pages
     refs = _Refs(entries, site.tags + site.categories, site.authors, [], saved.links)  # (rows hold no routes)
-    number = {id(e): i for i, e in enumerate(entries)}
+    number = refs.entry_numbers
     chunks = sorted({number[id(e)] // ENTRY_CHUNK for e in changed})
     token = os.urandom(8).hex()
     updates = [(refs.dumps([_row(e) for e in entries[c * ENTRY_CHUNK : (c + 1) * ENTRY_CHUNK]]), c) for c in chunks]
@@ -362,7 +362,8 @@ class _Refs:
     written as a reference to its index."""
 
     def __init__(self, entries: list[Entry], terms: list[Term], authors: list[Author], routes: list[Route], links: list[Links]) -> None:
-        self.numbers: dict[int, tuple[str, int]] = {id(o): ("E", i) for i, o in enumerate(entries)}
+        self.entry_numbers = {id(e): i for i, e in enumerate(entries)}  # id(entry) -> its place in entry order
+        self.numbers: dict[int, tuple[str, int]] = {key: ("E", i) for key, i in self.entry_numbers.items()}
         for kind, objects in (("T", terms), ("A", authors), ("R", routes), ("L", links)):
             self.numbers.update((id(o), (kind, i)) for i, o in enumerate(objects))
         self.links = list(links)
