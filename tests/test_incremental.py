@@ -39,7 +39,7 @@ edits = st.one_of(
               st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(),
               st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
     st.tuples(st.just("body"), st.integers(0, 5), st.sampled_from(["第一段。", "首段换了一句。", "[上一篇](a0.md)"]),
-              st.sampled_from(["第二段。", "第二段改了。"])),
+              st.sampled_from(["第二段。", "第二段改了。", "## 小节\n\n第二段。"])),
     st.tuples(st.just("delete"), st.integers(0, 5)),
     st.tuples(st.just("rename"), st.integers(0, 5), st.integers(0, 5)),
     st.tuples(st.just("template"), st.sampled_from(list(MARKERS)), st.text("abc改", min_size=1, max_size=3)),
@@ -64,16 +64,20 @@ def age(path: Path) -> None:
 
 
 def show_more(project: Project) -> None:
-    """Make summaries visible through neighbours and site-wide lists, so that every digest the
-    incremental build keeps has something on the page that depends on it."""
-    notfound = project.root / "templates/404.html"
-    notfound.write_text(notfound.read_text().replace("{{ item.title }}</a>", "{{ item.title }}</a> {{ item.summary }} {{ item.reading_minutes }}"))
-    article = project.root / "templates/article.html"
-    article.write_text(
-        article.read_text().replace(
-            '<span class="label">上一篇</span>{{ page.older.title }}', '<span class="label">上一篇</span>{{ page.older.title }} {{ page.older.summary }}'
-        )
-    )
+    """Make more of each entry visible through neighbours, lists and site-wide collections, so that
+    every digest and every tracked read the incremental build keeps has something on a page that
+    depends on it: summaries of neighbours, headings of listed articles (more than a card), the
+    size of each listed article's tags (a term the list was not handed)."""
+    edit(project, "templates/404.html", "{{ item.title }}</a>", "{{ item.title }}</a> {{ item.summary }} {{ item.reading_minutes }} {{ item.headings|length }}")
+    edit(project, "templates/article.html", "{{ page.older.title }}", "{{ page.older.title }} {{ page.older.summary }} {{ page.older.headings|length }}")
+    edit(project, "templates/partials/card.html", "{{ item.summary }}", '{{ item.summary }} {{ item.tags|map(attribute="count")|join(",") }}')
+
+
+def edit(project: Project, name: str, old: str, new: str) -> None:
+    path = project.root / name
+    text = path.read_text()
+    assert old in text, f"{name} no longer has {old!r}"
+    path.write_text(text.replace(old, new, 1))
 
 
 def age_all(project: Project) -> None:
@@ -197,6 +201,38 @@ def test_one_article_edited_redraws_only_what_shows_it(project: Project) -> None
     assert "about/index.html" not in result.written  # a page that does not show the article
     assert "tags/xiao-mi/index.html" not in result.written  # a tag it is not in
     assert {"articles/a2/index.html", "index.html", "tags/jing-dong/index.html", "feed.xml"} <= set(result.written)
+
+
+def test_a_body_edit_that_keeps_the_card_redraws_no_list(project: Project) -> None:
+    """Lists show cards (title, summary, reading time ...): a body edit that keeps them redraws the
+    article and the feeds that carry its body, not the home, tag, category or archive pages."""
+    for n in range(3):
+        write_article(project, n, TITLES[n], n + 1, TAGS[:2], False, "第一段。")
+    age_all(project)
+    preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))
+    for turn, build_once in enumerate((preview.build, project.build)):  # the kept preview, then a command-line build (saved graph)
+        build_once()
+        write_article(project, 1, TITLES[1], 2, TAGS[:2], False, f"第一段。\n\n第二段，第 {turn} 次改。")
+        result = build_once()
+        assert result.path == "bodies" and result.rendered == 3, result  # the article, the site's feed, its category's feed
+        assert set(result.written) == {"articles/a1/index.html", "feed.xml", "categories/shen-du/feed.xml"}
+        assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_a_list_that_shows_more_than_cards_is_redrawn_on_a_body_edit(project: Project) -> None:
+    """Whatever a template reads of a listed entry beyond its card is noted: headings in the home
+    page's list, the older article's headings on the newer one's page."""
+    edit(project, "templates/partials/card.html", "{{ item.summary }}", "{{ item.summary }} （{{ item.headings|length }} 节）")
+    edit(project, "templates/article.html", "{{ page.older.title }}", "{{ page.older.title }} （{{ page.older.headings|length }} 节）")
+    for n in range(2):
+        write_article(project, n, TITLES[n], n + 1, [], False, "第一段。")
+        age(project.root / f"content/articles/a{n}.md")  # else a1 counts as just edited, and is redrawn anyway
+    age_all(project)
+    project.build()
+    write_article(project, 0, TITLES[0], 1, [], False, "第一段。\n\n## 小节\n\n正文。")
+    assert project.build().path == "bodies"
+    assert "（1 节）" in project.read("index.html") and "（1 节）" in project.read("articles/a1/index.html")
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
 def test_a_deleted_article_disappears_everywhere(project: Project) -> None:

@@ -20,7 +20,7 @@ from .content import Document
 from .deps import collections_of, entries_in, set_card, set_view
 from .errors import ErrorList
 from .routes import Route
-from .site import Entry, Site, check_links, refresh_body
+from .site import Entry, Site, check_links, refresh_body, view_key
 from .store import Records, SourceRecord
 
 
@@ -111,6 +111,7 @@ def apply_body_edits(
     again: set[int] = set()
     for entry in views.values():
         again |= last.entry_routes.get(id(entry), set())
+        collections.add(view_key(entry))  # outputs that read more of it than lists show (feeds)
     again |= last.routes_of(records.readers_of(collections))
     return again, list(views.values())
 

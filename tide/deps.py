@@ -5,6 +5,11 @@ load (found with ``jinja2.meta``), and every value handed to the template. Templ
 reach site-wide collections (``site.articles``, ``term.articles`` ...), processed pictures and
 theme files; the Tracker notes which ones an output read last time, and their digests join its signature. So an edit to one article
 redraws that article, its neighbours, and the lists, feeds and tag pages that show it; nothing else.
+
+An entry handed to a template as the page itself counts by its whole page (``view``); an entry in a
+list counts by what lists show of it (``card``), and the Tracker notes any other field read of it
+(``view:<source>``). A body edit that keeps the summary and reading time redraws the article and the
+feeds that carry its body, not the tag pages and archives that list it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import jinja2
 from jinja2 import meta
 
 from .routes import Pager, Route
-from .site import Author, Entry, Site, Term
+from .site import CARD_FIELDS, Author, Entry, Site, Term
 
 
 def h(*parts: object) -> str:
@@ -34,12 +39,18 @@ def annotate(site: Site) -> None:
 
 
 def set_card(e: Entry) -> None:
-    d = e.doc
-    e.card = h(
-        e.url, d.title, _t(d.date), _t(d.updated), e.summary, e.reading_minutes, e.cover, e.unpublished,
-        (e.category.name, e.category.url) if e.category else None,
-        [(t.name, t.url) for t in e.tags], [(a.name, a.url) for a in e.authors],
-    )  # fmt: skip
+    e.card = h([_shown(getattr(e, name)) for name in CARD_FIELDS])
+
+
+def _shown(value: Any) -> Any:
+    """A card field as lists can show it: terms and authors with every field a template may read."""
+    if isinstance(value, Term):
+        return (value.kind, value.name, value.slug, value.url)
+    if isinstance(value, Author):
+        return (value.id, value.name, value.bio, value.avatar, value.url)
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return _t(value) if isinstance(value, datetime) else value
 
 
 def set_view(e: Entry) -> None:
@@ -47,7 +58,6 @@ def set_view(e: Entry) -> None:
     e.view = h(
         e.card, e.body_key, e.headings, e.show_toc, d.editor, d.reviewer, d.aliases, repr(sorted(d.meta.items())),
         e.older.card if e.older else None, e.newer.card if e.newer else None, [r.card for r in e.related],
-        [(a.id, a.bio, a.avatar) for a in e.authors],
     )  # fmt: skip
 
 
@@ -82,13 +92,17 @@ def entries_in(value: Any) -> list[Entry]:
 class Signatures:
     """Computes route signatures for one build."""
 
-    def __init__(self, site: Site, base: str, templates: TemplateDigests, asset_urls: dict[str, str]) -> None:
+    def __init__(self, site: Site, base: str, templates: TemplateDigests, asset_urls: dict[str, str], by_rel: dict[str, Entry] | None = None) -> None:
+        """``by_rel``: source path -> entry, when the caller has it (a saved graph names its entries
+        without reading them)."""
         self.site, self.base, self.templates, self.asset_urls = site, base, templates, asset_urls
+        self._by_rel = by_rel
         self._globals: dict[str, str] = {}
 
     def route(self, route: Route) -> str:
         """The signature of a route before site-wide reads are added."""
-        return h(self.base, self.templates.closure(route.template), route.path, value_digest(route.context))
+        handed = sorted((k, v.view if isinstance(v, Entry) else value_digest(v)) for k, v in route.context.items())
+        return h(self.base, self.templates.closure(route.template), route.path, handed)
 
     def full(self, route_sig: str, globals_read: Iterable[str]) -> str:
         return h(route_sig, [(g, self.global_digest(g)) for g in sorted(globals_read)])
@@ -108,6 +122,11 @@ class Signatures:
                 return h(repr(s.promos))
             return h([value_digest(x) for x in getattr(s, name)])
         kind, _, name = key.partition(":")
+        if kind == "view":
+            if self._by_rel is None:
+                self._by_rel = {e.doc.rel: e for e in s.articles + s.pages}
+            entry = self._by_rel.get(name)
+            return h(entry.view if entry else None)
         if kind == "image":
             found = s.media.pictures.get(name)
             return h(found.digest if found else s.media.broken.get(name))
@@ -175,11 +194,11 @@ class TemplateDigests:
 
 
 def value_digest(value: Any) -> Any:
-    """A stable, cheap stand-in for a value handed to a template."""
+    """A stable, cheap stand-in for a value handed to a template; entries in it count by their card."""
     if isinstance(value, Entry):
-        return value.view
+        return value.card
     if isinstance(value, Pager):
-        return ("pager", value.number, value.total, value.base, [e.view for e in value.items])
+        return ("pager", value.number, value.total, value.base, [e.card for e in value.items])
     if isinstance(value, Term):
         return ("term", value.kind, value.name, value.slug, value.url, len(value.members))
     if isinstance(value, Author):

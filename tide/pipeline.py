@@ -112,7 +112,7 @@ class Builder:
             again |= clock_moved(last, moment, self.cache.records)
             clock.lap("site")
             errors.raise_if_any()
-            result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again)
+            result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again, by_rel=last.by_rel)
             result.path, result.warnings = "bodies", errors.warnings
             self.last = last
             self._finish(stamp, result, compiled_count, (touched, changed))
@@ -285,14 +285,17 @@ class Builder:
         errors: ErrorList,
         clock: _Clock,
         only: set[int] | None = None,
+        by_rel: dict[str, Entry] | None = None,
     ) -> BuildResult:
-        """Draw the routes whose signature changed (only those in ``only``, when given) and write."""
+        """Draw the routes whose signature changed (only those in ``only``, when given) and write.
+        ``by_rel``: the site's entries by source path, when known."""
         if only is None:
             annotate(site)
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
+        templates.env.tracker = site.tracker
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_refs), assets.urls)
+        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_refs), assets.urls, by_rel)
         previous = self.cache.records
         records: dict[str, OutputRecord] = {}  # every record (a full build), or those that changed (``only``)
         result = BuildResult(self.paths.output, len(routes))
@@ -402,13 +405,13 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
 
 
 def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
-    site.tracker.current = read = set[str]()
+    read = site.tracker.begin(route.context)
     try:
         html = templates.render(route.template, {**route.context, "path": route.path})
     except TemplateProblem as problem:
         return BuildError(ErrorList(templates.folder.parent).display(problem.path), problem.line, problem.message)
     finally:
-        site.tracker.current = None
+        site.tracker.end()
     return html, read
 
 

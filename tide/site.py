@@ -41,8 +41,16 @@ class Selection:
         return self.future or doc.date is None or doc.date <= self.now
 
 
+# What lists show of an entry: its ``card`` digest covers exactly these fields (``deps.set_card``).
+# A template reading any other field of an entry it was not handed as a page of its own makes its
+# output depend on that entry's whole page (``view:`` reads), so a list redraws on a body edit only
+# when it shows the body.
+CARD_FIELDS = ("url", "title", "date", "updated", "summary", "reading_minutes", "cover", "unpublished", "category", "tags", "authors")
+_CARD = frozenset(CARD_FIELDS)
+
+
 class Tracker:
-    """Notes which site-wide collections a template reads while one output is drawn.
+    """Notes what a template reads beyond its own context while one output is drawn.
 
     An output that reads ``site.articles`` must be redrawn when any article changes; one that
     reads only its own page need not. ``deps`` turns these notes into signatures.
@@ -50,10 +58,48 @@ class Tracker:
 
     def __init__(self) -> None:
         self.current: set[str] | None = None
+        self.handed: set[int] = set()  # ids of the entries, terms and authors the output's signature covers
+
+    def begin(self, context: dict[str, Any]) -> set[str]:
+        """Start noting for one output; ``context`` is what its template is handed."""
+        self.current = set()
+        self.handed = {id(v) for v in context.values() if isinstance(v, Entry)}  # listed entries count by card only
+        todo = list(context.values())
+        while todo:  # terms and authors anywhere in the context: their sizes are in the signature
+            item = todo.pop()
+            if isinstance(item, _Collection):
+                self.handed.add(id(item))
+            elif isinstance(item, (list, tuple)):
+                todo.extend(item)
+            elif isinstance(item, dict):
+                todo.extend(item.values())
+        return self.current
+
+    def end(self) -> None:
+        self.current, self.handed = None, set()
 
     def touch(self, key: str) -> None:
         if self.current is not None:
             self.current.add(key)
+
+    def read(self, obj: object, name: str) -> None:
+        """A template read ``obj.name`` (the template environment tells us, see ``templates``)."""
+        if self.current is None or id(obj) in self.handed and name != "members":
+            return
+        if isinstance(obj, Entry):
+            if name not in _CARD:
+                self.current.add(view_key(obj))
+        elif isinstance(obj, _Collection) and name in ("members", "count"):
+            self.current.add(obj.key)  # which articles, or how many: depend on the collection
+
+    def read_whole(self, entry: Entry) -> None:
+        """Python code handed an entry by a template (``ld_article``) may read any of its fields."""
+        if self.current is not None and id(entry) not in self.handed:
+            self.current.add(view_key(entry))
+
+
+def view_key(entry: Entry) -> str:
+    return "view:" + entry.doc.rel
 
 
 class _Collection:

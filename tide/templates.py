@@ -16,10 +16,13 @@ from markupsafe import Markup, escape
 from . import seo
 from .config import SiteConfig
 from .images import Picture, img_tag
+from .site import Author, Entry, Term, Tracker
 
 if TYPE_CHECKING:
     from .assets import Assets
-    from .site import Entry, Site
+    from .site import Site
+
+_WATCHED = (Entry, Term, Author)
 
 
 class TemplateProblem(Exception):
@@ -30,13 +33,30 @@ class TemplateProblem(Exception):
         self.path, self.line, self.message = path, line, message
 
 
+class _WatchedEnvironment(jinja2.Environment):
+    """Every ``x.name`` and ``x["name"]`` in a template (filters' ``attribute=`` too) comes through
+    here; reads of entries, terms and authors are told to the build's tracker (``site.Tracker``)."""
+
+    tracker: Tracker | None = None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if self.tracker is not None and isinstance(obj, _WATCHED):
+            self.tracker.read(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if self.tracker is not None and isinstance(obj, _WATCHED) and isinstance(argument, str):
+            self.tracker.read(obj, argument)
+        return super().getitem(obj, argument)
+
+
 class Templates:
     """Loads the theme from one folder and renders routes with it."""
 
     def __init__(self, folder: Path, config: SiteConfig, globals_: dict[str, Any], compiled: Path | None = None) -> None:
         """``compiled``: a folder to keep compiled templates in between processes (keyed by their source)."""
         self.folder = folder
-        self.env = jinja2.Environment(
+        self.env = _WatchedEnvironment(
             loader=jinja2.FileSystemLoader(folder),
             bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,  # compiling the theme cost 0.2 s a run
             undefined=jinja2.StrictUndefined,
@@ -167,6 +187,7 @@ def build_helpers(site: Site, assets: Assets) -> dict[str, Any]:
         return base_url + path
 
     def ld_article(page: Entry) -> dict[str, Any]:
+        tracker.read_whole(page)
         share = share_image(page.cover)
         return seo.article(page, site.config, absolute, [share["url"]] if share else [])
 
