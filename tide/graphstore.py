@@ -56,6 +56,7 @@ class Saved:
     graph: GraphFile
     links: list[Links]  # the link tables, in the order rows refer to them
     digests: dict[str, list[str]]  # "card" and "view" -> each entry's, in entry order
+    numbers: dict[int, int]  # id(entry) -> its place in entry order
 
 
 class GraphFile(SQLiteFile):
@@ -151,7 +152,7 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
         db.close()
     tmp.replace(path)
     cache.state.graph = GraphRef(token, last.other_stamp, digest(last.config_key.encode()), sources)
-    return Saved(last, assets, GraphFile(path, token), refs.links, digests)
+    return Saved(last, assets, GraphFile(path, token), refs.links, digests, refs.entry_numbers)
 
 
 def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> bool:
@@ -161,7 +162,7 @@ def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[s
     assert ref is not None and graph is not None, "edits belong to a saved graph"
     site = saved.last.site
     entries = site.articles + site.pages
-    refs = _Refs(entries, site.tags + site.categories, site.authors, [], saved.links)  # (rows hold no routes)
+    refs = _Refs(entries, site.tags + site.categories, site.authors, [], saved.links, saved.numbers)  # (rows hold no routes)
     number = refs.entry_numbers
     chunks = sorted({number[id(e)] // ENTRY_CHUNK for e in changed})
     token = os.urandom(8).hex()
@@ -234,7 +235,7 @@ class _Loaded:
             related_by=_ByEntry(self.number, head["related_by"], lambda found: [self.entries[n] for n in found]),
             files=head["files"],
         )  # fmt: skip
-        return Saved(last, head["assets"], self.graph, self.links, self.digests)
+        return Saved(last, head["assets"], self.graph, self.links, self.digests, self.number)
 
     def fill(self, entry: Entry) -> None:
         """Read the row holding ``entry`` and fill every shell in it (those not filled already)."""
@@ -361,9 +362,13 @@ class _Refs:
     """Pickles values with every entry, term, author, route, link table, tracker and body store
     written as a reference to its index."""
 
-    def __init__(self, entries: list[Entry], terms: list[Term], authors: list[Author], routes: list[Route], links: list[Links]) -> None:
-        self.entry_numbers = {id(e): i for i, e in enumerate(entries)}  # id(entry) -> its place in entry order
-        self.numbers: dict[int, tuple[str, int]] = {key: ("E", i) for key, i in self.entry_numbers.items()}
+    def __init__(
+        self, entries: list[Entry], terms: list[Term], authors: list[Author], routes: list[Route], links: list[Links],
+        entry_numbers: dict[int, int] | None = None,
+    ) -> None:  # fmt: skip
+        """``entry_numbers``: id(entry) -> its place in entry order, when the graph already has it."""
+        self.entry_numbers = entry_numbers or {id(e): i for i, e in enumerate(entries)}
+        self.numbers: dict[int, tuple[str, int]] = {}  # every other object rows refer to
         for kind, objects in (("T", terms), ("A", authors), ("R", routes), ("L", links)):
             self.numbers.update((id(o), (kind, i)) for i, o in enumerate(objects))
         self.links = list(links)
@@ -371,7 +376,8 @@ class _Refs:
         self._rows: dict[str, tuple[pickle.Pickler, io.BytesIO]] = {}  # kind of row -> the pickler for it
 
     def reference(self, obj: Any) -> tuple[Any, ...]:
-        return _ref, self.numbers[id(obj)]
+        n = self.entry_numbers.get(id(obj))
+        return _ref, ("E", n) if n is not None else self.numbers[id(obj)]
 
     def link_table(self, obj: Links) -> tuple[Any, ...]:
         if id(obj) not in self.numbers:

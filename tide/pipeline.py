@@ -131,11 +131,11 @@ class Builder:
             if self.autosave:
                 self.cache.save(outputs_too=False)
             errors.raise_if_any()
-        gone = lost_urls(self.cache.state.published, site, routes)
+        gone = lost_urls(self.cache.published, site, routes)
         result = self._write(config, site, routes, files, assets, errors, clock)
         result.warnings, result.images = errors.warnings + gone, media.processed
         self._assets = assets
-        self.cache.state.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
+        self.cache.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
         self.last = LastBuild.of(config_key, other_stamp, site, routes, self.cache.index)
         self._finish(stamp, result, compiled_count)
@@ -177,9 +177,11 @@ class Builder:
         if not (self.cache.persistent and ref and stamps.other == ref.other_stamp != "" and ref.config == digest(config_key.encode())):
             return None
         before, now = ref.sources, stamps.sources
-        changed = {rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel)}
-        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed <= before.keys() & now.keys():
+        if before.keys() != now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
+        changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
+        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES:
+            return None
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None

@@ -91,7 +91,7 @@ class OutputState:
     output: str
     stamp: str = ""  # every input file's size and time, with the options, at the last good build
     next_change: Any = None  # the first moment the clock alone changes the site (a future article, a promo)
-    published: dict[str, str] = field(default_factory=dict)  # URL path -> source path of every published page
+    published_key: str = ""  # which ``Cache.published`` belongs to this state (that list is in a file of its own)
     graph: GraphRef | None = None  # the saved site graph that matches these records, if any
     outputs: int = 0  # how many output records there are
     readers: dict[str, set[str]] = field(default_factory=dict)  # site-wide collection -> outputs that read it (``Records``)
@@ -283,6 +283,8 @@ class Cache:
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
         self._records: Records | None = None
+        self._published: dict[str, str] | None = None
+        self._published_dirty = False
         if self.persistent:
             self.state = self._read(self._state_file(), None)
             if self.state is None or self.state.output != self.output or self._dirty_file().exists():
@@ -313,6 +315,22 @@ class Cache:
             self._records = Records(self.state, (lambda n: self._read(self._records_file(n), None)) if self.persistent else None)
         return self._records
 
+    @property
+    def published(self) -> dict[str, str]:
+        """URL path -> source path of every page the last full build published, read on first use
+        (a body-edit build never needs it; it is a tenth of the state's size at 10,000 articles)."""
+        if self._published is None:
+            stored = self._read(self._published_file(), None) if self.persistent else None
+            self._published = stored[1] if stored and stored[0] == self.state.published_key else {}
+        return self._published
+
+    @published.setter
+    def published(self, value: dict[str, str]) -> None:
+        self._published = value
+        key = digest(repr(sorted(value.items())).encode())
+        self._published_dirty |= key != self.state.published_key
+        self.state.published_key = key
+
     def replace_records(self, records: dict[str, OutputRecord]) -> None:
         """After a full build: these are all the records there are."""
         self.state.outputs, self.state.readers = 0, {}
@@ -342,6 +360,9 @@ class Cache:
 
     def _state_file(self) -> Path:
         return self.folder / f"outputs-{self._output_id()}.pickle"
+
+    def _published_file(self) -> Path:
+        return self.folder / f"published-{self._output_id()}.pickle"
 
     def _records_file(self, n: int) -> Path:
         return self.folder / f"outputs-{self._output_id()}-{n:03d}.pickle"
@@ -401,6 +422,9 @@ class Cache:
                 for n in sorted(self._records.dirty):
                     self._write(self._records_file(n), records[n])
                 self._records.dirty.clear()
+            if self._published_dirty:
+                self._write(self._published_file(), (self.state.published_key, self._published))
+                self._published_dirty = False
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
         if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
