@@ -46,7 +46,7 @@ class Selection:
 # output depend on that entry's whole page (``view:`` reads), so a list redraws on a body edit only
 # when it shows the body.
 CARD_FIELDS = ("url", "title", "date", "updated", "summary", "reading_minutes", "cover", "unpublished", "category", "tags", "authors")
-_CARD = frozenset(CARD_FIELDS)
+CARD = frozenset(CARD_FIELDS)  # (reading these of a term or an author needs no note either)
 
 
 class Tracker:
@@ -87,7 +87,7 @@ class Tracker:
         if self.current is None or id(obj) in self.handed and name != "members":
             return
         if isinstance(obj, Entry):
-            if name not in _CARD:
+            if name not in CARD:
                 self.current.add(view_key(obj))
         elif isinstance(obj, _Collection) and name in ("members", "count"):
             self.current.add(obj.key)  # which articles, or how many: depend on the collection
