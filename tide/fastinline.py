@@ -45,12 +45,13 @@ class FastInlineProcessor(InlineProcessor):
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         registry = self.md.inlinePatterns
         patterns = list(registry)
-        self._triggers = [_triggers(item.name, p) for item, p in zip(registry._priority, patterns, strict=True)]
+        names = registry._priority  # type: ignore[attr-defined]  # (the registry's names in order; no public way to list them)
+        self._triggers = [_triggers(item.name, p) for item, p in zip(names, patterns, strict=True)]
         self.inlinePatterns = patterns  # type: ignore[assignment]  # a list indexes far faster than the Registry
         try:
             return super().run(tree, ancestors)
         finally:
-            self.inlinePatterns = registry
+            self.inlinePatterns = registry  # type: ignore[assignment]  # (Markdown's stubs type the two registries apart)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
         """The stock loop (markdown/treeprocessors.py), skipping patterns that cannot match ``data``."""

@@ -198,9 +198,9 @@ def _process_one(item: tuple[str, Path, bool, Path]) -> tuple[str, _Blob | str]:
 
 
 def _reason(exc: Exception) -> str:
-    from PIL import Image
+    from PIL import UnidentifiedImageError
 
-    if isinstance(exc, Image.UnidentifiedImageError):
+    if isinstance(exc, UnidentifiedImageError):
         return "is not an image Pillow can read (corrupt, truncated or not the format its name says)"
     return f"cannot be read as an image ({type(exc).__name__}: {exc})"
 

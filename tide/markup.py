@@ -119,8 +119,8 @@ class Converter:
 
 def code_stylesheet() -> str:
     """Pygments colours for code blocks, light and dark, generated at build time."""
-    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")
-    dark = HtmlFormatter(style="monokai").get_style_defs(f".{CODE_CSS_CLASS}")
+    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style="monokai").get_style_defs(f".{CODE_CSS_CLASS}")  # type: ignore[no-untyped-call]
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
 
 

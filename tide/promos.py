@@ -19,7 +19,8 @@ def active_promos(config: SiteConfig, now: datetime, content: Path, errors: Erro
         errors.add(path, 1, "promos must be a list of {title, text, url, start, end}")
         return [], []
     raw = config.promos + raw
-    active, moments = [], []
+    active: list[dict[str, Any]] = []
+    moments: list[datetime] = []
     for i, promo in enumerate(raw, start=1):
         if not isinstance(promo, dict) or not isinstance(promo.get("title"), str):
             errors.add(path, 1, f"promo #{i} needs a 'title'")
@@ -29,8 +30,8 @@ def active_promos(config: SiteConfig, now: datetime, content: Path, errors: Erro
         if bad:
             errors.add(path, 1, f"promo #{i} ('{promo['title']}'): {bad[0]}")
             continue
-        start, end = window
-        moments += [w for w in window if w is not None]  # type: ignore[misc]
-        if (start is None or start <= now) and (end is None or now < end):  # type: ignore[operator]
+        start, end = (w if isinstance(w, datetime) else None for w in window)  # (strings were reported above)
+        moments += [w for w in (start, end) if w is not None]
+        if (start is None or start <= now) and (end is None or now < end):
             active.append({"label": "推广", "text": "", "url": "", "link_text": "了解详情", **promo})
     return active, moments

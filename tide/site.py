@@ -84,7 +84,7 @@ class Tracker:
 
     def read(self, obj: object, name: str) -> None:
         """A template read ``obj.name`` (the template environment tells us, see ``templates``)."""
-        if self.current is None or id(obj) in self.handed and name != "members":
+        if self.current is None or (id(obj) in self.handed and name != "members"):  # (a handed term's members are not in its digest)
             return
         if isinstance(obj, Entry):
             if name not in CARD:

@@ -318,7 +318,7 @@ class Cache:
     @property
     def published(self) -> dict[str, str]:
         """URL path -> source path of every page the last full build published, read on first use
-        (a body-edit build never needs it; it is a tenth of the state's size at 10,000 articles)."""
+        (a body-edit build never needs it; at 10,000 articles it was half the state's bytes)."""
         if self._published is None:
             stored = self._read(self._published_file(), None) if self.persistent else None
             self._published = stored[1] if stored and stored[0] == self.state.published_key else {}
