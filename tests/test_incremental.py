@@ -354,7 +354,7 @@ def test_an_edited_row_keeps_its_references_to_entries_not_read(project: Project
 
 
 def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages drawn in worker processes are stored beside the old ones until the commit; a worker
+    """Pages drawn in worker processes are staged beside the output until the commit; a worker
     that fails before reporting them must not leave them behind."""
     built_long_ago(project)
     before = tree_digest(project.site)
@@ -371,7 +371,7 @@ def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Projec
     monkeypatch.setattr(pipeline, "_draw", failing)
     with pytest.raises(RuntimeError):
         Builder(Paths(project.root, project.site), BuildOptions(now=NOW, jobs=2)).build()
-    assert not list(project.site.rglob("*.tide-new"))
+    assert not (project.root / ".site.staging").exists() and not list(project.root.glob(".site.*"))
     assert tree_digest(project.site) == before
 
 

@@ -1,9 +1,16 @@
 """The only code that touches the output folder.
 
 Nothing becomes visible until ``commit``: a first build is written into a folder beside the
-output and swapped in whole; a later build writes each changed file under a temporary name
-and renames them all at the end. A build that fails before ``commit`` leaves the previous
-site exactly as it was.
+output and swapped in whole; a later build appends each changed file to a staging file beside
+the output (one per process) and, at the commit, writes it over the old file in place. A build
+that fails before ``commit`` leaves the previous site exactly as it was.
+
+Why in place: on a disk mounted with ``discard`` (this project's machines) replacing a file frees
+its blocks, and freeing costs about 0.3 ms a file: 5 s of a template edit at 10,000 articles.
+Writing over the old bytes frees nothing. The price is that a file is not swapped atomically: a
+crash in the middle of a commit can leave one file half written, and the output records are then
+already marked untrusted (``Cache.mark_dirty``), so the next build writes every file again. A
+file with other hard links is still replaced, so that the other names keep their bytes.
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ import os
 import shutil
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from .errors import BuildError, BuildFailed
 
-TEMP_SUFFIX = ".tide-new"
+Staged = tuple[str, int, int]  # (staging file, offset, length); ("", 0, n): written in place already
 
 
 class Writer:
@@ -28,14 +36,19 @@ class Writer:
         self.output = output
         self.fresh = fresh or not output.is_dir()
         self.dir = output.with_name(f".{output.name}.building") if self.fresh else output
+        self.staging = output.with_name(f".{output.name}.staging")
         self.written: list[str] = []
         self.deleted: list[str] = []
-        self.expected: list[str] = []  # files other processes may store (``expect``)
+        self._staged: dict[str, Staged] = {}  # file -> where its new bytes are
+        self._stage: tuple[int, str, BinaryIO] | None = None  # (process, name, file) this process appends to
 
     def __enter__(self) -> Writer:
+        _remove(self.staging)  # (left by a build that crashed)
         if self.fresh:
             _remove(self.dir)
             self.dir.mkdir(parents=True)
+        else:
+            self.staging.mkdir(parents=True)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -45,12 +58,20 @@ class Writer:
         return not self.fresh and os.path.isfile(os.path.join(self.output, rel))  # strings: asked for every output
 
     def write(self, rel: str, data: bytes) -> None:
-        self.store(rel, data)
-        self.written.append(rel)
+        self.note(rel, self.store(rel, data))
 
-    def store(self, rel: str, data: bytes) -> None:
-        """Write without noting it: a forked worker stores, and the parent notes (``written``)."""
-        target = self._target(rel)
+    def store(self, rel: str, data: bytes) -> Staged:
+        """Write without noting it: a forked worker stores, and the parent notes where (``note``)."""
+        if not self.fresh:
+            if self._stage is None or self._stage[0] != os.getpid():  # (a forked worker opens its own)
+                name = str(os.getpid())
+                self._stage = (os.getpid(), name, open(self.staging / name, "ab"))  # noqa: SIM115  closed at exit
+            _, name, f = self._stage
+            offset = f.tell()
+            f.write(data)
+            f.flush()  # a pool worker may end without flushing
+            return name, offset, len(data)
+        target = os.path.join(self.dir, rel)
         try:
             f = open(target, "wb")  # noqa: SIM115
         except FileNotFoundError:
@@ -58,28 +79,28 @@ class Writer:
             f = open(target, "wb")  # noqa: SIM115
         with f:
             f.write(data)
+        return "", 0, len(data)
 
-    def copy(self, source: Path, rel: str) -> None:
-        target = self._target(rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(source, target)  # bytes only: no timestamps carried into the output
+    def note(self, rel: str, where: Staged) -> None:
+        """``rel`` was stored (by this process or a worker) and is to be committed."""
+        self._staged[rel] = where
         self.written.append(rel)
 
-    def expect(self, rels: list[str]) -> None:
-        """Say that worker processes may store these files: if a worker dies before reporting what
-        it stored, an abort still removes them."""
-        self.expected = rels
+    def copy(self, source: Path, rel: str) -> None:
+        if self.fresh:
+            target = os.path.join(self.dir, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)  # bytes only: no timestamps carried into the output
+            self.written.append(rel)
+        else:
+            self.write(rel, source.read_bytes())
 
     def delete(self, rel: str) -> None:
         if not self.fresh:
             self.deleted.append(rel)
 
-    def _target(self, rel: str) -> str:
-        """Where ``rel`` is written before the commit (a string: asked for every page)."""
-        return os.path.join(self.dir, rel if self.fresh else rel + TEMP_SUFFIX)
-
     def commit(self) -> None:
-        """Make everything written visible at once."""
+        """Make everything written visible."""
         if self.fresh:
             old = self.output.with_name(f".{self.output.name}.old")
             _remove(old)
@@ -88,20 +109,50 @@ class Writer:
             self.dir.rename(self.output)
             _remove(old)
         else:
-            for rel in self.written:
-                os.replace(self.output / (rel + TEMP_SUFFIX), self.output / rel)
+            self._close_stage()
+            staged: dict[str, BinaryIO] = {}
+            try:
+                for rel in self.written:
+                    name, offset, length = self._staged[rel]
+                    source = staged.get(name) or staged.setdefault(name, open(self.staging / name, "rb"))  # noqa: SIM115
+                    source.seek(offset)
+                    _write_over(self.output / rel, source.read(length))
+            finally:
+                for f in staged.values():
+                    f.close()
             for rel in self.deleted:
                 _remove(self.output / rel)
                 _prune_empty(self.output / rel, self.output)
-        self.written, self.deleted, self.expected, self.fresh = [], [], [], False
+            _remove(self.staging)
+        self.written, self.deleted, self._staged, self.fresh = [], [], {}, False
 
     def abort(self) -> None:
-        if self.fresh:
-            _remove(self.dir)
-        else:
-            for rel in {*self.written, *self.expected}:
-                _remove(self.output / (rel + TEMP_SUFFIX))
-        self.written, self.expected = [], []
+        self._close_stage()
+        _remove(self.dir if self.fresh else self.staging)
+        self.written, self._staged = [], {}
+
+    def _close_stage(self) -> None:
+        if self._stage is not None and self._stage[0] == os.getpid():
+            self._stage[2].close()
+        self._stage = None
+
+
+def _write_over(path: Path, data: bytes) -> None:
+    """Write ``data`` over the file at ``path`` in place (see the module's docstring)."""
+    try:
+        f = open(path, "r+b")  # noqa: SIM115
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return
+    with f:
+        if os.fstat(f.fileno()).st_nlink == 1:
+            f.write(data)
+            f.truncate()
+            return
+    temp = path.with_name(path.name + ".tide-new")
+    temp.write_bytes(data)
+    os.replace(temp, path)
 
 
 def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:

@@ -26,7 +26,7 @@ from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, up_to_date
 from .images import ImageLibrary
 from .markup import code_stylesheet
-from .output import Writer
+from .output import Staged, Writer
 from .routes import Route, check_collisions, plan
 from .site import Entry, Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
@@ -313,11 +313,10 @@ class Builder:
                 else:
                     todo.append((route, route_sig))
             clock.lap("plan")
-            writer.expect([route.file for route, _ in todo])
             for route, route_sig, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
                 records[route.file] = OutputRecord(signatures.full(route_sig, page.read), page.bytes_hash, page.read)
-                if page.wrote:
-                    writer.written.append(route.file)
+                if page.staged:
+                    writer.note(route.file, page.staged)
             result.rendered = len(todo)
             clock.lap("render")
             if only is None:
@@ -361,7 +360,7 @@ class _Page:
 
     bytes_hash: str
     read: tuple[str, ...]  # site-wide collections, pictures and theme files the template read
-    wrote: bool  # False when the output already had these bytes
+    staged: Staged | None  # where the worker stored the bytes; None when the output already had them
 
 
 def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[Route, str, _Page]]:
@@ -400,10 +399,8 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
         data = drawn[0].encode()
         bytes_hash = digest(data)
         old = job.previous.get(route.file)
-        wrote = not (old and old.bytes_hash == bytes_hash and job.writer.exists(route.file))
-        if wrote:
-            job.writer.store(route.file, data)
-        yield i, _Page(bytes_hash, tuple(sorted(drawn[1])), wrote)
+        same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)
+        yield i, _Page(bytes_hash, tuple(sorted(drawn[1])), None if same else job.writer.store(route.file, data))
 
 
 def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:

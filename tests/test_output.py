@@ -1,0 +1,33 @@
+"""The output folder after incremental builds: changed files written over in place, other names kept."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import Project
+
+
+def test_a_changed_page_is_written_over_in_place(project: Project) -> None:
+    """On a disk that trims freed blocks, replacing a file costs far more than writing over it."""
+    project.article("a", body="第一版。\n")
+    project.build()
+    page = project.site / "articles/a/index.html"
+    before = page.stat().st_ino
+    project.article("a", body="第二版，长一些的正文。\n")
+    result = project.build()
+    assert "articles/a/index.html" in result.written
+    assert page.stat().st_ino == before and "第二版" in page.read_text()
+    assert not list(project.root.glob(".site.*"))  # the staging folder is gone after the commit
+
+
+def test_a_page_with_other_hard_links_is_replaced_and_the_other_names_keep_their_bytes(project: Project) -> None:
+    """A deploy tool may keep hard-linked snapshots of site/: writing over would change them too."""
+    project.article("a", body="第一版。\n")
+    project.build()
+    page = project.site / "articles/a/index.html"
+    snapshot = project.root / "snapshot.html"
+    os.link(page, snapshot)
+    project.article("a", body="第二版。\n")
+    project.build()
+    assert "第二版" in page.read_text() and "第一版" in snapshot.read_text()
+    assert not list(project.site.rglob("*.tide-new"))
