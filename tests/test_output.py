@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from conftest import Project
+import pytest
+from conftest import Project, tree_digest
+
+from tide import output
 
 
 def test_a_changed_page_is_written_over_in_place(project: Project) -> None:
@@ -31,3 +35,31 @@ def test_a_page_with_other_hard_links_is_replaced_and_the_other_names_keep_their
     project.build()
     assert "第二版" in page.read_text() and "第一版" in snapshot.read_text()
     assert not list(project.site.rglob("*.tide-new"))
+
+
+def test_a_build_that_dies_in_its_commit_is_healed_by_the_next(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are written over one by one: a crash half way leaves some new, so the next build may
+    not trust the records, even when the edit has been undone meanwhile."""
+    for name in ("a", "b", "c"):
+        project.article(name)
+    project.build()
+    before = tree_digest(project.site)
+    base = project.root / "templates/base.html"
+    original = base.read_text()
+    base.write_text(original.replace("订阅 RSS", "订阅 RSS！"))
+    real = output._write_over
+    calls = [0]
+
+    def dies_on_the_third(path: Path, data: bytes) -> None:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise OSError("the machine went down")
+        real(path, data)
+
+    monkeypatch.setattr(output, "_write_over", dies_on_the_third)
+    with pytest.raises(OSError):
+        project.build()
+    monkeypatch.setattr(output, "_write_over", real)
+    base.write_text(original)  # the edit undone before the next build
+    project.build()
+    assert tree_digest(project.site) == before

@@ -110,15 +110,16 @@ class Writer:
             _remove(old)
         else:
             self._close_stage()
-            staged: dict[str, BinaryIO] = {}
+            sources: dict[str, BinaryIO] = {}  # staging file name -> opened for reading
             try:
                 for rel in self.written:
                     name, offset, length = self._staged[rel]
-                    source = staged.get(name) or staged.setdefault(name, open(self.staging / name, "rb"))  # noqa: SIM115
-                    source.seek(offset)
-                    _write_over(self.output / rel, source.read(length))
+                    if name not in sources:
+                        sources[name] = open(self.staging / name, "rb")  # noqa: SIM115  closed below
+                    sources[name].seek(offset)
+                    _write_over(self.output / rel, sources[name].read(length))
             finally:
-                for f in staged.values():
+                for f in sources.values():
                     f.close()
             for rel in self.deleted:
                 _remove(self.output / rel)

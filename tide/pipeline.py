@@ -331,8 +331,8 @@ class Builder:
                     self.cache.save(outputs_too=False)
                 errors.raise_if_any()
             result.written, result.deleted = list(writer.written), list(writer.deleted)
-            if not self.autosave and (writer.written or writer.deleted):
-                self.cache.mark_dirty()  # before the output moves on, so a crash cannot leave records that lie
+            if writer.written or writer.deleted:
+                self.cache.mark_dirty()  # before the output moves on: a crash in the commit leaves records that are not trusted
             writer.commit()
         if only is None:
             self.cache.replace_records(records)
