@@ -100,7 +100,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
     paths = _paths(args, "site")
-    fresh, stamps, cache = quick_check(paths, options)
+    fresh, stamps, cache = quick_check(paths, options, meanwhile=_import_build)
     if fresh:
         print(f"{paths.output} is up to date: nothing changed")
         return 0
@@ -117,6 +117,10 @@ def run_build(args: argparse.Namespace) -> int:
         f"{len(result.written)} files written, {len(result.deleted)} removed"
     )
     return 0
+
+
+def _import_build() -> None:
+    import tide.pipeline  # noqa: F401  (imported while the inputs are statted; used by run_build)
 
 
 def run_clean(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 
 from conftest import Project
 
@@ -50,3 +52,27 @@ def test_new_quotes_a_title_that_yaml_would_misread(project: Project) -> None:
     assert project.cli("new", "AI 手机: 新战场 #1", "--slug", "ai-phones").returncode == 0
     (path,) = (project.root / "content/articles").rglob("ai-phones.md")
     assert 'title: "AI 手机: 新战场 #1"' in path.read_text()
+
+
+def test_a_second_build_is_up_to_date_until_a_source_changes(project: Project) -> None:
+    """The command line stats the inputs in a forked child while it imports the build: what the
+    child found must decide, and its exit must print nothing of its own."""
+    project.article("a")
+    project.article("b")
+    long_ago = time.time() - 3600
+    for path in project.root.rglob("*"):  # times within the last seconds are not trusted
+        os.utime(path, (long_ago, long_ago))
+    assert project.cli().returncode == 0
+    again = project.cli()
+    assert again.returncode == 0 and again.stderr == ""
+    assert again.stdout == f"{project.site} is up to date: nothing changed\n"
+    edited = project.article("b", body="正文改了。\n")
+    os.utime(edited, (long_ago + 60, long_ago + 60))
+    rebuilt = project.cli()
+    assert re.fullmatch(r"built \d+ outputs into .+ in [\d.]+ s: 1 sources converted, .*\n", rebuilt.stdout), rebuilt.stdout
+    assert "正文改了。" in project.read("articles/b/index.html")
+    assert project.cli().stdout.endswith("is up to date: nothing changed\n")
+    (project.root / "templates/robots.txt").write_text("User-agent: *\n")
+    os.utime(project.root / "templates/robots.txt", (long_ago + 120, long_ago + 120))
+    assert project.cli().stdout.startswith("built ")
+    assert project.read("robots.txt") == "User-agent: *\n"
