@@ -115,6 +115,7 @@ def run_build(args: argparse.Namespace) -> int:
         f"built {result.pages} outputs into {result.output} in {took:.2f} s: "
         f"{result.compiled} sources converted, {result.images} images resized, {result.rendered} pages drawn, "
         f"{len(result.written)} files written, {len(result.deleted)} removed"
+        + (f"; {result.reused} pages kept their blocks from the last build (only the layout changed)" if result.reused else "")
     )
     return 0
 

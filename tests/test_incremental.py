@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -34,7 +35,7 @@ def write_article(project: Project, n: int, title: str, day: int, tags: list[str
     project.article(f"a{n}", title=title, date=f"2025-03-{day:02d} 10:00", front=front, body=body + picture)
 
 
-edits = st.one_of(
+single_edits = st.one_of(
     st.tuples(st.just("write"), st.integers(0, 5), st.sampled_from(TITLES), st.integers(1, 28),
               st.lists(st.sampled_from(TAGS), max_size=3, unique=True), st.booleans(),
               st.sampled_from(["第一段。", "第一段。\n\n第二段不同。", "第一段改了。\n\n## 小节\n\n正文。", "“引号”段落。"])),
@@ -46,7 +47,9 @@ edits = st.one_of(
     st.tuples(st.just("css"), st.text("ab", min_size=1, max_size=3)),
     st.tuples(st.just("image"), st.integers(0, 1), st.integers(300, 700)),
     st.tuples(st.just("promo"), st.sampled_from(["2025-01-01", "2025-12-01"])),
+    st.tuples(st.just("layout set"), st.sampled_from(["", "（编者按）", "（更正）"])),
 )  # fmt: skip
+edits = st.one_of(single_edits, st.tuples(st.just("both"), single_edits, single_edits))  # two edits, then one build
 
 
 AGED = [0]
@@ -71,6 +74,8 @@ def show_more(project: Project) -> None:
     edit(project, "templates/404.html", "{{ item.title }}</a>", "{{ item.title }}</a> {{ item.summary }} {{ item.reading_minutes }} {{ item.headings|length }}")
     edit(project, "templates/article.html", "{{ page.older.title }}", "{{ page.older.title }} {{ page.older.summary }} {{ page.older.headings|length }}")
     edit(project, "templates/partials/card.html", "{{ item.summary }}", '{{ item.summary }} {{ item.tags|map(attribute="count")|join(",") }}')
+    # a name the layout may set at its top level ("layout set" edits): blocks reading it cannot be reused
+    edit(project, "templates/article.html", "相关阅读", '相关阅读{{ layout_note|default("") }}')
 
 
 def edit(project: Project, name: str, old: str, new: str) -> None:
@@ -92,7 +97,15 @@ def apply(project: Project, edit: tuple) -> set[str]:  # type: ignore[type-arg]
     kind = edit[0]
     articles = project.root / "content/articles"
     touched: set[Path] = set()
-    if kind == "write":
+    if kind == "both":
+        return apply(project, edit[1]) | apply(project, edit[2])
+    if kind == "layout set":
+        path = project.root / "templates/base.html"
+        text = re.sub(r"\{% set layout_note = .*? %\}", "", path.read_text())
+        path.write_text((f'{{% set layout_note = "{edit[1]}" %}}' if edit[1] else "") + text)
+        age(path)
+        touched.add(path)
+    elif kind == "write":
         write_article(project, *edit[1:])
         touched.add(articles / f"a{edit[1]}.md")
     elif kind == "body" and (articles / f"a{edit[1]}.md").exists():
@@ -363,10 +376,10 @@ def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Projec
     monkeypatch.setattr(pipeline, "PARALLEL_RENDER_FROM", 1)
     draw = pipeline._draw
 
-    def failing(templates, site, route):  # type: ignore[no-untyped-def]
-        if route.file == "404.html":  # near the end: the worker has stored most pages by now
+    def failing(job, item):  # type: ignore[no-untyped-def]
+        if item.route.file == "404.html":  # near the end: the worker has stored most pages by now
             raise RuntimeError("a worker failed")
-        return draw(templates, site, route)
+        return draw(job, item)
 
     monkeypatch.setattr(pipeline, "_draw", failing)
     with pytest.raises(RuntimeError):

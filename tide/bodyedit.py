@@ -1,4 +1,4 @@
-"""The preview's fast path: edits that changed only article bodies reuse the last site graph.
+"""The fast path: edits that changed only article bodies (or the theme) reuse the last site graph.
 
 Rebuilding the graph of 10,000 articles (URLs, tags, neighbours, related articles) and every
 output's signature takes seconds; an edit inside a body changes none of that structure. When
@@ -29,7 +29,8 @@ class LastBuild:
     """What a successful build leaves for the next one in the same process."""
 
     config_key: str
-    other_stamp: str  # every input but the article and page sources
+    data_stamp: str  # content/ without the article and page sources (``freshness.Stamps.data``)
+    theme: str  # templates/ by content (``freshness.theme_digest``)
     site: Site
     routes: Sequence[Route]  # (a saved graph reads each route when it is first looked at)
     docs: Mapping[str, Document]  # source path -> front matter as built
@@ -40,8 +41,8 @@ class LastBuild:
     route_of: dict[str, int] = field(default_factory=dict)  # output file -> index of its route, made when first needed
 
     @classmethod
-    def of(cls, config_key: str, other_stamp: str, site: Site, routes: list[Route], index: Mapping[str, SourceRecord]) -> LastBuild:
-        return cls(config_key, other_stamp, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
+    def of(cls, config_key: str, data_stamp: str, theme: str, site: Site, routes: list[Route], index: Mapping[str, SourceRecord]) -> LastBuild:
+        return cls(config_key, data_stamp, theme, site, routes, {rel: r.doc for rel, r in index.items() if r.doc})
 
     def reverse_maps(self) -> None:
         """The reverse maps, made on the first edit in the preview, or when the graph is saved (a
@@ -70,9 +71,11 @@ class LastBuild:
             self.route_of = {file: i for i, file in enumerate(self.files)}
         return {self.route_of[f] for f in files if f in self.route_of}
 
-    def applies(self, config_key: str, other_stamp: str, changed: set[str], index: Mapping[str, SourceRecord]) -> bool:
-        """True when only bodies changed since this build."""
-        if not other_stamp or other_stamp != self.other_stamp or config_key != self.config_key or not changed:
+    def applies(self, config_key: str, data_stamp: str, changed: set[str], index: Mapping[str, SourceRecord]) -> bool:
+        """True when the graph stands: the same settings, data and media, and no source added,
+        removed or changed above its body (the theme may have changed: ``Builder`` looks at every
+        page then)."""
+        if not data_stamp or data_stamp != self.data_stamp or config_key != self.config_key:
             return False
         # A source added or removed since this build is among ``changed`` and fails here.
         return all(rel in self.docs and rel in index and index[rel].doc == self.docs[rel] for rel in changed)

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
-from jinja2 import meta
 
+from .layouts import Layering, TemplateFacts, facts, layering
 from .routes import Pager, Route
 from .site import CARD_FIELDS, Author, Entry, Site, Term
 
@@ -99,10 +99,12 @@ class Signatures:
         self._by_rel = by_rel
         self._globals: dict[str, str] = {}
 
-    def route(self, route: Route) -> str:
-        """The signature of a route before site-wide reads are added."""
+    def route(self, route: Route) -> tuple[str, str]:
+        """The signature of a route before site-wide reads are added, and the same for the blocks
+        its template fills, leaving out its layouts ("" when the blocks cannot be reused, ``layouts``)."""
         handed = sorted((k, v.view if isinstance(v, Entry) else value_digest(v)) for k, v in route.context.items())
-        return h(self.base, self.templates.closure(route.template), route.path, handed)
+        layered, own = self.templates.layering(route.template)
+        return h(self.base, self.templates.closure(route.template), route.path, handed), h(self.base, own, route.path, handed) if layered else ""
 
     def full(self, route_sig: str, globals_read: Iterable[str]) -> str:
         return h(route_sig, [(g, self.global_digest(g)) for g in sorted(globals_read)])
@@ -142,55 +144,50 @@ class Signatures:
 class TemplateDigests:
     """For each template, a digest of its source and of every template it can load.
 
-    ``parsed`` remembers which templates a source refers to, by source text, across builds (and,
-    kept in the cache, across processes): parsing every template again on each preview rebuild
-    cost more than the rebuild itself.
+    ``parsed`` remembers each source's syntax facts (``layouts.facts``) by source text, across
+    builds (and, kept in the cache, across processes): parsing every template again on each preview
+    rebuild cost more than the rebuild itself.
     """
 
-    def __init__(self, env: jinja2.Environment, sources: dict[str, str], parsed: dict[str, set[str] | None]) -> None:
+    def __init__(self, env: jinja2.Environment, sources: dict[str, str], parsed: dict[str, TemplateFacts]) -> None:
         self.env, self.files, self.parsed = env, sources, parsed  # sources: every template, as Templates.refresh read it
         for stale in parsed.keys() - set(sources.values()):  # an edited template's old text
             del parsed[stale]
-        self._sources: dict[str, str] = {}
-        self._refs: dict[str, set[str] | None] = {}
         self._closures: dict[str, str] = {}
+        self._layering: dict[str, tuple[Layering | None, str]] = {}
 
-    def _load(self, name: str) -> None:
-        if name in self._sources:
-            return
+    def facts(self, name: str) -> TemplateFacts:
         source = self.files.get(name, "")
-        self._sources[name] = source
-        if source not in self.parsed:
-            try:
-                found = set(meta.find_referenced_templates(self.env.parse(source)))
-                self.parsed[source] = None if None in found else {str(f) for f in found}
-            except jinja2.TemplateSyntaxError:
-                self.parsed[source] = set()  # rendering will report it
-        self._refs[name] = self.parsed[source]
+        found = self.parsed.get(source)
+        if found is None:
+            found = self.parsed[source] = facts(self.env, source)
+        return found
 
     def closure(self, name: str) -> str:
         """Digest of ``name`` and all it extends, includes or imports; any template if unknowable."""
         if name not in self._closures:
             seen: set[str] = set()
             todo = [name]
-            everything = False
             while todo:
                 current = todo.pop()
                 if current in seen:
                     continue
                 seen.add(current)
-                self._load(current)
-                refs = self._refs[current]
+                refs = self.facts(current).refs
                 if refs is None:  # a template name computed at run time: depend on every template
-                    everything = True
+                    seen = set(self.files)
                     break
                 todo.extend(refs)
-            if everything:
-                seen = set(self.files)
-                for n in seen:
-                    self._load(n)
-            self._closures[name] = h(sorted((n, self._sources[n]) for n in seen))
+            self._closures[name] = h(sorted((n, self.files.get(n, "")) for n in seen))
         return self._closures[name]
+
+    def layering(self, name: str) -> tuple[Layering | None, str]:
+        """Whether pages of ``name`` may reuse their blocks when only layouts changed
+        (``layouts.layering``), and a digest of the templates those blocks can load."""
+        if name not in self._layering:
+            found = layering(name, self.facts)
+            self._layering[name] = (found, h(sorted((n, self.files.get(n, "")) for n in found.own)) if found else "")
+        return self._layering[name]
 
 
 def value_digest(value: Any) -> Any:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from .config import BuildOptions, Paths
 from .store import Cache
@@ -26,7 +27,7 @@ class Stamps:
     """What one walk over the inputs found."""
 
     all: str  # every input file's size and time, with the engine and the options; "" when too fresh to trust
-    other: str  # the same for every input but the article and page sources (the preview's fast path)
+    data: str  # the same for content/ without the article and page sources: settings, data and media
     sources: dict[str, tuple[int, int]]  # article and page source (path in content/) -> (mtime_ns, size)
 
 
@@ -41,9 +42,9 @@ class Walk:
     """What statting every input found, before the engine and the options join it."""
 
     all: str  # digest of every input's path, time and size
-    other: str  # the same without the article and page sources
+    data: str  # the same for content/ without the article and page sources
     newest: int  # the latest mtime_ns among all inputs
-    newest_other: int
+    newest_data: int
     sources: dict[str, tuple[int, int]]
 
 
@@ -53,8 +54,8 @@ def walk_inputs(content: str, templates: str) -> Walk:
     prefix = len(content) + 1
     found: dict[str, tuple[int, int]] = {}
     lines: list[str] = []  # every input: "path NUL time NUL size", hashed at the end in one go
-    other: list[str] = []  # the same without the article and page sources
-    newest = newest_other = 0
+    data: list[str] = []  # the same for content/ without the article and page sources
+    newest = newest_data = 0
     for top in (content, templates):
         for folder, dirs, names in os.walk(top):
             dirs.sort()
@@ -69,10 +70,10 @@ def walk_inputs(content: str, templates: str) -> Walk:
                 newest = max(newest, mtime)
                 if is_source and name.endswith(".md") and not name.startswith("."):
                     found[path[prefix:].replace(os.sep, "/")] = (mtime, size)
-                else:
-                    other.append(line)
-                    newest_other = max(newest_other, mtime)
-    return Walk(_hash("", lines), _hash("", other), newest, newest_other, found)
+                elif top is content:
+                    data.append(line)
+                    newest_data = max(newest_data, mtime)
+    return Walk(_hash("", lines), _hash("", data), newest, newest_data, found)
 
 
 def _stamps(walk: Walk, engine: str, options: BuildOptions, paths: Paths) -> Stamps:
@@ -82,9 +83,19 @@ def _stamps(walk: Walk, engine: str, options: BuildOptions, paths: Paths) -> Sta
     now = time.time_ns()
     return Stamps(
         "" if now - walk.newest < RACY_NS else _hash(head, [walk.all]),
-        "" if now - walk.newest_other < RACY_NS else _hash(head, [walk.other]),
+        "" if now - walk.newest_data < RACY_NS else _hash(head, [walk.data]),
         walk.sources,
     )
+
+
+def theme_digest(templates: Path) -> str:
+    """Every file of the theme by its bytes, not its time: a build reads them all anyway (two
+    dozen small files), so an edit a moment ago is told apart as surely as an old one."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        h.update(f"{path.relative_to(templates).as_posix()}\0{path.stat().st_size}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:32]
 
 
 def _hash(head: str, lines: list[str]) -> str:
@@ -107,7 +118,7 @@ class _Walker:
                     os.close(read)
                     w = walk_inputs(*self.args)
                     with os.fdopen(write, "wb") as out:
-                        out.write(marshal.dumps((w.all, w.other, w.newest, w.newest_other, w.sources)))
+                        out.write(marshal.dumps((w.all, w.data, w.newest, w.newest_data, w.sources)))
                 finally:  # on any failure the parent reads nothing, walks again and meets the problem itself
                     os._exit(0)
             os.close(write)

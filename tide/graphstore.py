@@ -120,7 +120,6 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
         "terms": [_collection_row(t, number) for t in terms],
         "authors": [_collection_row(a, number) for a in authors],
         "site": {name: getattr(site, name) for name in _SITE_FIELDS},
-        "assets": assets,
         "links": refs.links,  # (met while writing the rows above; written here whole)
         "rels": [e.doc.rel for e in entries],
         "files": last.files,
@@ -144,6 +143,7 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
         db.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("engine", cache.engine.encode()), ("token", token.encode()), ("counts", counts),
             ("head", refs.dumps(head, links_whole=True)), ("digests", _dump_digests(digests)),
+            ("assets", pickle.dumps(assets, protocol=pickle.HIGHEST_PROTOCOL)),
         ])  # fmt: skip
         db.executemany("INSERT INTO entries VALUES (?, ?)", chunks)
         db.executemany("INSERT INTO routes VALUES (?, ?)", route_rows)
@@ -151,13 +151,14 @@ def save(cache: Cache, last: LastBuild, assets: Assets, sources: dict[str, tuple
     finally:
         db.close()
     tmp.replace(path)
-    cache.state.graph = GraphRef(token, last.other_stamp, digest(last.config_key.encode()), sources)
+    cache.state.graph = GraphRef(token, last.data_stamp, last.theme, digest(last.config_key.encode()), sources)
     return Saved(last, assets, GraphFile(path, token), refs.links, digests, refs.entry_numbers)
 
 
-def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]]) -> bool:
-    """Write the rows of the entries a body-edit build changed into the graph it loaded or saved;
-    False when that graph is no longer the saved one (another build saved its own since)."""
+def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[str, tuple[int, int]], assets: Assets | None = None) -> bool:
+    """Write the rows of the entries a body-edit build changed into the graph it loaded or saved
+    (and ``assets``, the theme files, after a theme edit); False when that graph is no longer the
+    saved one (another build saved its own since)."""
     ref, graph = cache.state.graph, saved.graph
     assert ref is not None and graph is not None, "edits belong to a saved graph"
     site = saved.last.site
@@ -169,10 +170,15 @@ def save_edits(cache: Cache, saved: Saved, changed: list[Entry], sources: dict[s
     updates = [(refs.dumps([_row(e) for e in entries[c * ENTRY_CHUNK : (c + 1) * ENTRY_CHUNK]]), c) for c in chunks]
     for e in changed:
         saved.digests["card"][number[id(e)]], saved.digests["view"][number[id(e)]] = e.card, e.view
-    if not graph.update(ref.token, updates, {"digests": _dump_digests(saved.digests), "token": token.encode()}):
+    meta = {"digests": _dump_digests(saved.digests), "token": token.encode()}
+    if assets is not None:
+        meta["assets"] = pickle.dumps(assets, protocol=pickle.HIGHEST_PROTOCOL)
+    if not graph.update(ref.token, updates, meta):
         return False
-    ref.token = token
+    ref.token, ref.theme = token, saved.last.theme
     ref.sources.update(sources)
+    if assets is not None:
+        saved.assets = assets
     return True
 
 
@@ -190,7 +196,7 @@ def load(cache: Cache, config: SiteConfig, config_key: str) -> Saved | None:
         if graph.meta("engine") != cache.engine.encode():
             graph.close()
             return None
-        return _Loaded(graph, cache.bodies).saved(config, config_key, ref.other_stamp)
+        return _Loaded(graph, cache.bodies).saved(config, config_key, ref)
     except Exception:  # noqa: BLE001  a damaged graph is not used: the build links the site again
         graph.close()
         return None
@@ -203,7 +209,7 @@ class _Loaded:
         self.graph = graph
         self.bodies = bodies
 
-    def saved(self, config: SiteConfig, config_key: str, other_stamp: str) -> Saved:
+    def saved(self, config: SiteConfig, config_key: str, ref: GraphRef) -> Saved:
         head_bytes, digest_bytes = self.graph.meta("head"), self.graph.meta("digests")
         if head_bytes is None or digest_bytes is None:
             raise LookupError("the saved site graph has no head")
@@ -230,12 +236,13 @@ class _Loaded:
         )  # fmt: skip
         by_rel = dict(zip(head["rels"], self.entries, strict=True))
         last = LastBuild(
-            config_key, other_stamp, site, routes, _SavedDocs(by_rel, site.held_back), by_rel,
+            config_key, ref.data_stamp, ref.theme, site, routes, _SavedDocs(by_rel, site.held_back), by_rel,
             entry_routes=_ByEntry(self.number, head["entry_routes"], set),
             related_by=_ByEntry(self.number, head["related_by"], lambda found: [self.entries[n] for n in found]),
             files=head["files"],
         )  # fmt: skip
-        return Saved(last, head["assets"], self.graph, self.links, self.digests, self.number)
+        assets = pickle.loads(self.graph.meta("assets") or b"")
+        return Saved(last, assets, self.graph, self.links, self.digests, self.number)
 
     def fill(self, entry: Entry) -> None:
         """Read the row holding ``entry`` and fill every shell in it (those not filled already)."""

@@ -57,6 +57,16 @@ class Writer:
     def exists(self, rel: str) -> bool:
         return not self.fresh and os.path.isfile(os.path.join(self.output, rel))  # strings: asked for every output
 
+    def read(self, rel: str) -> bytes | None:
+        """The bytes the output has now (before this build's commit), if it has the file."""
+        if self.fresh:
+            return None
+        try:
+            with open(os.path.join(self.output, rel), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
     def write(self, rel: str, data: bytes) -> None:
         self.note(rel, self.store(rel, data))
 

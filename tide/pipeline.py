@@ -23,8 +23,9 @@ from .config import BuildOptions, Paths, SiteConfig, load_config
 from .content import KINDS, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
-from .freshness import Stamps, input_stamps, up_to_date
+from .freshness import Stamps, input_stamps, theme_digest, up_to_date
 from .images import ImageLibrary
+from .layouts import Tap
 from .markup import code_stylesheet
 from .output import Staged, Writer
 from .routes import Route, check_collisions, plan
@@ -45,6 +46,7 @@ class BuildResult:
     compiled: int = 0  # sources converted (not taken from the cache)
     images: int = 0  # images opened and resized (not taken from the cache)
     rendered: int = 0  # pages drawn (not skipped by their signature)
+    reused: int = 0  # of those, pages whose blocks were taken from their last drawing (only a layout changed)
     path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused) or "full"
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
     timings: dict[str, float] = field(default_factory=dict)
@@ -86,20 +88,21 @@ class Builder:
         only = self._hinted_sources(hint)
         if only is not None and self.last is not None:  # nothing but these sources changed: the rest of the stamp stands
             stamps = None
-            stamp, other_stamp = "", self.last.other_stamp  # "" = not known: the next command-line build checks every file
+            stamp, data_stamp, theme = "", self.last.data_stamp, self.last.theme  # "" = not known: the next command-line build checks every file
         else:
             only = None
             stamps = stamps or input_stamps(self.paths, self.cache.engine, self.options)
-            stamp, other_stamp = stamps.all, stamps.other
+            stamp, data_stamp, theme = stamps.all, stamps.data, ""
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
             return BuildResult(self.paths.output, self.cache.state.outputs, path="up to date", timings=clock.laps)
+        theme = theme or theme_digest(self.paths.templates)
         errors = ErrorList(self.paths.root)
         config = load_config(self.paths, errors, self.options.base_url)
         config_key = repr(config)  # the settings and data, as one value to compare with the last build's
         selection = Selection(moment, self.options.drafts, self.options.future)
-        since_saved = self._load_saved_graph(config, config_key, stamps) if stamps is not None and self.last is None else None
+        since_saved = self._load_saved_graph(config, config_key, stamps, theme) if stamps is not None and self.last is None else None
         compiled_count, changed = self._compile(config, errors, only if since_saved is None else since_saved)
         changed |= since_saved or set()  # changed since the saved graph was built, whenever the index learnt it
         clock.lap("load")
@@ -107,16 +110,8 @@ class Builder:
         state = self.cache.state
         in_time = state.next_change is None or moment < state.next_change
         in_place = self.paths.output.is_dir()  # (an output deleted by hand is made again in full)
-        if last and not errors and in_time and in_place and last.applies(config_key, other_stamp, changed, self.cache.index):
-            again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, self.cache.records, errors)
-            again |= clock_moved(last, moment, self.cache.records)
-            clock.lap("site")
-            errors.raise_if_any()
-            result = self._write(config, last.site, last.routes, {}, self._assets, errors, clock, only=again, by_rel=last.by_rel)
-            result.path, result.warnings = "bodies", errors.warnings
-            self.last = last
-            self._finish(stamp, result, compiled_count, (touched, changed))
-            return result
+        if last and not errors and in_time and in_place and last.applies(config_key, data_stamp, changed, self.cache.index):
+            return self._on_last_graph(last, config, changed, theme, stamp, compiled_count, errors, clock, moment)
         covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
         media = self.images.refresh(self.paths.content / "media", covers, self.options.jobs)
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors, self.cache.related)
@@ -137,50 +132,81 @@ class Builder:
         self._assets = assets
         self.cache.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
         self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
-        self.last = LastBuild.of(config_key, other_stamp, site, routes, self.cache.index)
+        self.last = LastBuild.of(config_key, data_stamp, theme, site, routes, self.cache.index)
         self._finish(stamp, result, compiled_count)
         return result
 
-    def _finish(self, stamp: str, result: BuildResult, compiled: int, edited: tuple[list[Entry], set[str]] | None = None) -> None:
-        """``edited``: after a body-edit build, the entries it changed and the sources it looked at."""
+    def _on_last_graph(
+        self, last: LastBuild, config: SiteConfig, changed: set[str], theme: str, stamp: str, compiled: int, errors: ErrorList, clock: _Clock, moment: datetime,
+    ) -> BuildResult:  # fmt: skip
+        """The graph stands (``LastBuild.applies``): refresh the entries whose bodies changed and look
+        again at the pages that show them; when the theme changed, at every page (most then keep
+        their bytes or, when only their layout changed, their blocks: ``layouts``)."""
+        again, touched = apply_body_edits(last, changed, self.cache.index, config, self.paths.content, self.cache.records, errors)
+        again |= clock_moved(last, moment, self.cache.records)
+        assets, theme_was = self._assets, None
+        if theme != last.theme:
+            assets, theme_was = collect(self.paths.static, {"code.css": code_stylesheet()}, self.options.fingerprint), self._assets
+            check_collisions(list(last.routes), assets.sources, errors)
+            again = set(range(len(last.routes)))
+        clock.lap("site")
+        errors.raise_if_any()
+        result = self._write(config, last.site, last.routes, {}, assets, errors, clock, only=again, by_rel=last.by_rel, theme_was=theme_was)
+        result.path, result.warnings = "theme" if theme_was else "bodies", errors.warnings
+        last.theme = theme
+        self.last, self._assets = last, assets
+        self._finish(stamp, result, compiled, (touched, changed), theme=theme_was is not None)
+        return result
+
+    def _finish(self, stamp: str, result: BuildResult, compiled: int, edited: tuple[list[Entry], set[str]] | None = None, theme: bool = False) -> None:
+        """``edited``: after a body-edit build, the entries it changed and the sources it looked at;
+        ``theme``: after a build in which only the theme changed."""
         self.cache.state.stamp = stamp
         if self.autosave:
-            self.save(edited)
+            self.save(edited, theme)
         result.compiled = compiled
 
-    def save(self, edited: tuple[list[Entry], set[str]] | None = None) -> None:
+    def save(self, edited: tuple[list[Entry], set[str]] | None = None, theme: bool = False) -> None:
         """Write the cache now (the preview calls this when it stops), with the graph that matches it."""
         if self.cache.persistent:
-            self._save_graph(edited)
+            self._save_graph(edited, theme)
         self.cache.save(outputs_too=True)
         if self.cache.persistent:
             self.images.save()
 
-    def _save_graph(self, edited: tuple[list[Entry], set[str]] | None) -> None:
+    def _save_graph(self, edited: tuple[list[Entry], set[str]] | None, theme: bool) -> None:
         """Save the last build's graph for the next command-line build: the rows of the entries a
-        body-edit build changed when the saved graph is this one, else the whole graph."""
+        body-edit build changed (or a theme build's theme files) when the saved graph is this one,
+        else the whole graph."""
         index = self.cache.index
         if self.last is None:
             self.cache.state.graph = None  # the records moved on without a graph
             return
         if edited is not None and self._saved is not None and self._saved.last is self.last:
             touched, looked_at = edited
-            if graphstore.save_edits(self.cache, self._saved, touched, {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index}):
+            if graphstore.save_edits(
+                self.cache,
+                self._saved,
+                touched,
+                {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index},
+                self._assets if theme else None,
+            ):
                 return
         sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
         self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
 
-    def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps) -> set[str] | None:
-        """In a new process (a command-line build): take the saved graph when only the bodies of a
-        few article and page sources can have changed since it was built; return those sources."""
+    def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps, theme: str) -> set[str] | None:
+        """In a new process (a command-line build): take the saved graph when the settings, data
+        and media are as it was built and at most a few article and page sources changed (their
+        bodies alone, ``LastBuild.applies`` checks next), or the theme; return those sources."""
         ref = self.cache.state.graph
-        if not (self.cache.persistent and ref and stamps.other == ref.other_stamp != "" and ref.config == digest(config_key.encode())):
+        if not (self.cache.persistent and ref and ref.config == digest(config_key.encode()) and stamps.data == ref.data_stamp != ""):
             return None
         before, now = ref.sources, stamps.sources
         if before.keys() != now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
         changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
-        if not changed or len(changed) > SAVED_GRAPH_MAX_CHANGES:
+        if len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed and theme == ref.theme:
             return None
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
@@ -288,16 +314,18 @@ class Builder:
         clock: _Clock,
         only: set[int] | None = None,
         by_rel: dict[str, Entry] | None = None,
+        theme_was: Assets | None = None,
     ) -> BuildResult:
         """Draw the routes whose signature changed (only those in ``only``, when given) and write.
-        ``by_rel``: the site's entries by source path, when known."""
+        ``by_rel``: the site's entries by source path, when known; ``theme_was``: with ``only``,
+        the theme files of the last build, to be replaced by ``assets``."""
         if only is None:
             annotate(site)
         templates = self._templates_for(config)
         templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         templates.env.tracker = site.tracker
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
-        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_refs), assets.urls, by_rel)
+        signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_facts), assets.urls, by_rel)
         previous = self.cache.records
         records: dict[str, OutputRecord] = {}  # every record (a full build), or those that changed (``only``)
         result = BuildResult(self.paths.output, len(routes))
@@ -305,27 +333,33 @@ class Builder:
             todo = []
             for i in range(len(routes)) if only is None else sorted(only):
                 route = routes[i]
-                route_sig = signatures.route(route)
+                route_sig, inner_sig = signatures.route(route)
                 old = previous.get(route.file)
                 if old and old.signature == signatures.full(route_sig, old.globals) and writer.exists(route.file):
                     if only is None:
                         records[route.file] = old
-                else:
-                    todo.append((route, route_sig))
+                    continue
+                layered = signatures.templates.layering(route.template)[0] if inner_sig else None
+                reuse = old if old and layered and old.spans and old.inner == signatures.full(inner_sig, old.inner_reads) else None
+                todo.append(_Todo(route, route_sig, inner_sig, layered.blocks if layered else None, reuse))
             clock.lap("plan")
-            for route, route_sig, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
-                records[route.file] = OutputRecord(signatures.full(route_sig, page.read), page.bytes_hash, page.read)
+            for item, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
+                inner = signatures.full(item.inner_sig, page.inner_reads) if page.spans else ""
+                records[item.route.file] = OutputRecord(signatures.full(item.sig, page.read), page.bytes_hash, page.read, inner, page.inner_reads, page.spans)
                 if page.staged:
-                    writer.note(route.file, page.staged)
+                    writer.note(item.route.file, page.staged)
+                result.reused += page.reused
             result.rendered = len(todo)
             clock.lap("render")
             if only is None:
                 for rel, source in files.items():
                     records[rel] = self._copy(writer, source, rel, previous.get(rel))
+            if only is None or theme_was is not None:
                 for rel, data in assets.data.items():
                     records[rel] = self._put(writer, rel, data, previous.get(rel))
-                for rel in sorted(set(previous) - set(records)):
-                    writer.delete(rel)
+            gone = set(previous) - set(records) if only is None else set(theme_was.data) - set(assets.data) if theme_was else set()
+            for rel in sorted(gone):
+                writer.delete(rel)
             if errors:
                 if self.autosave:
                     self.cache.save(outputs_too=False)
@@ -338,9 +372,22 @@ class Builder:
             self.cache.replace_records(records)
         else:  # everything else is as the last build left it
             previous.update(records)
+            for rel in gone:
+                del previous[rel]
         clock.lap("write")
         result.timings = clock.laps
         return result
+
+
+@dataclass(slots=True)
+class _Todo:
+    """A page to draw."""
+
+    route: Route
+    sig: str  # its signature before site-wide reads
+    inner_sig: str  # the same for the blocks its template fills, without the layouts ("" if not reusable)
+    blocks: frozenset[str] | None  # those blocks, to be tapped (``layouts.Tap``); None: drawn plainly
+    reuse: OutputRecord | None  # the last drawing, when only its layouts changed: its blocks are taken from it
 
 
 @dataclass(slots=True)
@@ -349,7 +396,7 @@ class _Job:
 
     templates: Templates
     site: Site
-    todo: list[tuple[Route, str]]  # (route, signature before site-wide reads)
+    todo: list[_Todo]
     previous: Mapping[str, OutputRecord]
     writer: Writer
 
@@ -361,10 +408,13 @@ class _Page:
     bytes_hash: str
     read: tuple[str, ...]  # site-wide collections, pictures and theme files the template read
     staged: Staged | None  # where the worker stored the bytes; None when the output already had them
+    inner_reads: tuple[str, ...] = ()  # what the tapped blocks (and the page template's own top level) read
+    spans: tuple[tuple[str, int, int], ...] = ()  # each tapped block's place in the bytes
+    reused: bool = False  # its blocks came from the last drawing
 
 
-def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[Route, str, _Page]]:
-    """Yield (route, signature, page) for each route drawn; a broken template is reported once."""
+def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[_Todo, _Page]]:
+    """Yield (todo item, page) for each page drawn; a broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
     todo = job.todo
     drawn = _drawn_in_workers(job, jobs) if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM else _draw_range(job, 0, len(todo))
@@ -375,7 +425,7 @@ def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[Ro
                 seen.add(page)
                 errors.errors.append(page)
             continue
-        yield todo[i][0], todo[i][1], page
+        yield todo[i], page
 
 
 _Drawn = tuple[int, _Page | BuildError]
@@ -388,30 +438,51 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
     pages of HTML back to one parent process to write made the parent the bottleneck."""
     failed: set[str] = set()
     for i in range(start, stop):
-        route = job.todo[i][0]
+        item = job.todo[i]
+        route = item.route
         if route.template in failed:
             continue
-        drawn = _draw(job.templates, job.site, route)
+        drawn = _draw(job, item)
         if isinstance(drawn, BuildError):
             failed.add(route.template)
             yield i, drawn
             continue
-        data = drawn[0].encode()
+        html, read, tap, reused = drawn
+        data = html.encode()
         bytes_hash = digest(data)
         old = job.previous.get(route.file)
         same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)
-        yield i, _Page(bytes_hash, tuple(sorted(drawn[1])), None if same else job.writer.store(route.file, data))
+        stored = None if same else job.writer.store(route.file, data)
+        if tap is None:
+            yield i, _Page(bytes_hash, tuple(sorted(read)), stored)
+        else:
+            yield i, _Page(bytes_hash, tuple(sorted(read)), stored, tuple(sorted(tap.reads)), tap.spans, reused)
 
 
-def _draw(templates: Templates, site: Site, route: Route) -> tuple[str, set[str]] | BuildError:
+def _draw(job: _Job, item: _Todo) -> tuple[str, set[str], Tap | None, bool] | BuildError:
+    """(the page, what it read, its tap when its blocks were tapped, whether they were reused)."""
+    templates, site, route = job.templates, job.site, item.route
     read = site.tracker.begin(route.context)
+    tap = None if item.blocks is None else Tap(item.blocks, site.tracker, _last_blocks(job.writer, route.file, item.reuse))
+    if tap is not None and tap.given and item.reuse is not None:
+        read.update(item.reuse.inner_reads)  # the blocks taken read these last time
+        tap.reads.update(item.reuse.inner_reads)
     try:
-        html = templates.render(route.template, {**route.context, "path": route.path})
+        html = templates.render(route.template, {**route.context, "path": route.path}, tap)
     except TemplateProblem as problem:
         return BuildError(ErrorList(templates.folder.parent).display(problem.path), problem.line, problem.message)
     finally:
         site.tracker.end()
-    return html, read
+    return html, read, tap, bool(tap and tap.given)
+
+
+def _last_blocks(writer: Writer, rel: str, last: OutputRecord | None) -> dict[str, str] | None:
+    """The blocks' text in the page as last written, if the file is still what that build wrote."""
+    data = writer.read(rel) if last is not None else None
+    if last is None or data is None or digest(data) != last.bytes_hash:
+        return None
+    text = data.decode()
+    return {name: text[start:end] for name, start, end in last.spans}
 
 
 _FORKED: _Job | None = None

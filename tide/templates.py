@@ -20,6 +20,7 @@ from .site import CARD, Author, Entry, Term, Tracker
 
 if TYPE_CHECKING:
     from .assets import Assets
+    from .layouts import Tap
     from .site import Site
 
 _WATCHED = (Entry, Term, Author)
@@ -95,9 +96,12 @@ class Templates:
             self.env.cache.clear()  # type: ignore[union-attr]
             self._seen = seen
 
-    def render(self, name: str, context: dict[str, Any]) -> str:
-        """Render template ``name``; any failure becomes a TemplateProblem naming the template line."""
+    def render(self, name: str, context: dict[str, Any], tap: Tap | None = None) -> str:
+        """Render template ``name`` (through ``tap`` when given, ``layouts``); any failure becomes
+        a TemplateProblem naming the template line."""
         try:
+            if tap is not None:
+                return tap.render(self.env.get_template(name), context)
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else self.folder / (exc.name or name)

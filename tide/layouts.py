@@ -1,0 +1,177 @@
+"""Reusing a page's blocks when only its layout changed.
+
+A page template (``article.html``) fills the blocks of the layout it extends (``base.html``). An
+edit to the layout changes every page, yet what the page template put into its blocks, most of
+each page, comes out as before. So each page is drawn with its blocks *tapped*: the text each
+block produced and where it stands in the page are noted in the page's record. When the next
+build finds that nothing but the layouts changed for a page, it draws the layout again and takes
+the blocks' text from the page as last written, instead of running them.
+
+That is safe only when a block cannot see the layout. The layout's code runs in the same context,
+so this module reads every template's syntax once (``facts``) and allows reuse (``layering``)
+only when no template the page template brings in loads a name the layouts set at their top level
+(a ``set``, macro or import there lands in the shared context), none calls ``super()`` or ``self``,
+and no layout declares a ``scoped`` block (which hands its loop variables to the block). What a
+block reads from the site is kept apart (``Tap.reads``) so that it joins the block's signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+
+from .site import Tracker
+
+# Layout statements whose names stay inside them: a set in a loop or a macro does not reach a block.
+_SCOPES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Block)
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What the dependency record and block reuse need from one template's syntax."""
+
+    refs: frozenset[str] | None  # the templates it extends, includes or imports; None if a name is computed
+    parent: str | None  # the template it extends at its top level; "" when none; None when unknowable
+    exported: frozenset[str]  # names its top level sets, defines or imports (they land in the shared context)
+    loaded: frozenset[str]  # every name it reads
+    scoped: bool  # it declares a scoped block
+    blocks: frozenset[str]  # the blocks it fills
+
+
+def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
+    try:
+        ast = env.parse(source)
+    except jinja2.TemplateSyntaxError:  # rendering reports it; until then it reuses nothing
+        return TemplateFacts(frozenset(), None, frozenset(), frozenset(), True, frozenset())
+    found = set(meta.find_referenced_templates(ast))
+    extends = list(ast.find_all(nodes.Extends))
+    top = [n for n in ast.body if isinstance(n, nodes.Extends)]
+    parent: str | None = ""
+    if extends:
+        name = top[0].template if len(extends) == len(top) == 1 else None
+        parent = name.value if isinstance(name, nodes.Const) and isinstance(name.value, str) else None
+    return TemplateFacts(
+        refs=None if None in found else frozenset(str(f) for f in found),
+        parent=parent,
+        exported=frozenset(_exported(ast)),
+        loaded=frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"),
+        scoped=any(b.scoped for b in ast.find_all(nodes.Block)),
+        blocks=frozenset(b.name for b in ast.find_all(nodes.Block)),
+    )
+
+
+def _exported(node: nodes.Node) -> Iterator[str]:
+    for child in node.iter_child_nodes():
+        if isinstance(child, (nodes.Assign, nodes.AssignBlock)):
+            target = child.target
+            if isinstance(target, (nodes.Name, nodes.NSRef)):  # (find_all looks below a node, not at it)
+                yield target.name
+            yield from (n.name for n in target.find_all(nodes.Name))
+        elif isinstance(child, nodes.Macro):
+            yield child.name
+        elif isinstance(child, nodes.Import):
+            yield child.target
+        elif isinstance(child, nodes.FromImport):
+            yield from (n if isinstance(n, str) else n[1] for n in child.names)
+        if not isinstance(child, _SCOPES):
+            yield from _exported(child)  # an if at the top level does not scope its sets
+
+
+@dataclass(frozen=True)
+class Layering:
+    """A page template whose blocks may be reused: its layouts, the blocks it fills, and the
+    templates its own code can load (the page template and what it includes or imports)."""
+
+    layouts: frozenset[str]
+    blocks: frozenset[str]
+    own: frozenset[str]
+
+
+def layering(name: str, facts_of: Callable[[str], TemplateFacts]) -> Layering | None:
+    """None when a block of ``name`` could see its layouts, or when ``name`` extends nothing."""
+    layouts: list[str] = []
+    current = facts_of(name).parent
+    while current:
+        if current in layouts or current == name:
+            return None
+        layouts.append(current)
+        current = facts_of(current).parent
+    if current is None or not layouts:
+        return None
+    exported = {"self", "super"}
+    for layout in layouts:
+        f = facts_of(layout)
+        if f.scoped:
+            return None
+        exported |= f.exported
+    own: set[str] = set()
+    todo = [name]
+    while todo:  # what the page template loads, not counting its layouts (their includes are theirs)
+        current = todo.pop()
+        if current in own or current in layouts:
+            continue
+        own.add(current)
+        f = facts_of(current)
+        if f.refs is None or f.loaded & exported:
+            return None
+        todo.extend(f.refs)
+    return Layering(frozenset(layouts), facts_of(name).blocks, frozenset(own))
+
+
+class Tap:
+    """Runs one page's render with its blocks tapped: notes each block's text and its place in
+    the page (``spans``, in characters), and what the blocks read from the site (``reads``).
+
+    ``given``: a block's text from the last drawing, used instead of running the block.
+    """
+
+    def __init__(self, blocks: frozenset[str], tracker: Tracker, given: dict[str, str] | None = None) -> None:
+        self.blocks, self.tracker, self.given = blocks, tracker, given or {}
+        self.seen: list[tuple[str, str]] = []  # (block, its text) in the order they ran
+        self.reads: set[str] = set()
+        self.spans: tuple[tuple[str, int, int], ...] = ()
+
+    def render(self, template: jinja2.Template, context: dict[str, Any]) -> str:
+        """The page; ``spans`` gets (block, start, end) in its characters for each block found in it."""
+        ctx = template.new_context(context)
+        for name in self.blocks & ctx.blocks.keys():
+            ctx.blocks[name][0] = self._tapped(name, ctx.blocks[name][0])
+        try:
+            chunks = template.root_render_func(ctx)
+            parts = [next(chunks, "")]  # the page template's own top level has run: its sets feed the blocks
+            if self.tracker.current is not None:
+                self.reads |= self.tracker.current
+            parts.extend(chunks)
+        except Exception:  # noqa: BLE001  Jinja maps the traceback to template lines
+            template.environment.handle_exception()
+        # Where each block's text went into the page as it was (not through a filter or
+        # self.name()): the very string the tap yielded is one of the parts (``find`` cost 30 µs).
+        ids = list(map(id, parts))
+        spans: dict[str, tuple[str, int, int]] = {}
+        for name, text in self.seen:
+            if name not in spans and id(text) in ids:
+                start = sum(map(len, parts[: ids.index(id(text))]))
+                spans[name] = (name, start, start + len(text))
+        self.spans = tuple(sorted(spans.values()))
+        return "".join(parts)
+
+    def _tapped(self, name: str, block: Callable[[Any], Iterator[str]]) -> Callable[[Any], Iterator[str]]:
+        def run(context: Any) -> Iterator[str]:
+            text = self.given.get(name)
+            if text is None:
+                outer, self.tracker.current = self.tracker.current, set()
+                try:
+                    text = "".join(block(context))
+                finally:
+                    mine, self.tracker.current = self.tracker.current, outer
+                    if outer is not None and mine is not None:
+                        outer |= mine
+                        self.reads |= mine
+            self.seen.append((name, text))
+            yield text
+
+        return run
