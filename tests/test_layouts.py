@@ -175,3 +175,18 @@ def test_a_command_line_build_after_a_theme_edit_and_a_body_edit_takes_the_saved
     after = project.build()
     assert after.path == "bodies"
     assert tree_digest(project.site) == clean(project)
+
+
+def test_a_build_right_after_a_theme_build_finds_nothing_to_draw(project: Project) -> None:
+    """The theme build's stamp is too fresh to trust, so the next build cannot say "up to date" at
+    once; comparing the theme by content, it takes the saved graph and draws nothing."""
+    small_site(project)
+    long_ago = time.time() - 3600
+    for path in project.root.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    project.build()
+    edit(project, "base.html", "订阅 RSS", "订阅 RSS（新）")
+    assert project.build().path == "theme"
+    again = project.build()
+    assert again.path == "bodies" and again.rendered == 0 and again.written == []
+    assert tree_digest(project.site) == clean(project)

@@ -206,8 +206,8 @@ class Builder:
         if before.keys() != now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
         changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
-        if len(changed) > SAVED_GRAPH_MAX_CHANGES or not changed and theme == ref.theme:
-            return None
+        if len(changed) > SAVED_GRAPH_MAX_CHANGES:
+            return None  # (nothing changed at all: the last build's stamp was too fresh to trust, and the graph stands)
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None
