@@ -47,7 +47,7 @@ class BuildResult:
     images: int = 0  # images opened and resized (not taken from the cache)
     rendered: int = 0  # pages drawn (not skipped by their signature)
     reused: int = 0  # of those, pages whose blocks were taken from their last drawing (only a layout changed)
-    path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused) or "full"
+    path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused), "theme" (the same, with a changed theme) or "full"
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -152,7 +152,7 @@ class Builder:
         clock.lap("site")
         errors.raise_if_any()
         result = self._write(config, last.site, last.routes, {}, assets, errors, clock, only=again, by_rel=last.by_rel, theme_was=theme_was)
-        result.path, result.warnings = "theme" if theme_was else "bodies", errors.warnings
+        result.path, result.warnings = "theme" if theme_was is not None else "bodies", errors.warnings
         last.theme = theme
         self.last, self._assets = last, assets
         self._finish(stamp, result, compiled, (touched, changed), theme=theme_was is not None)
@@ -206,8 +206,9 @@ class Builder:
         if before.keys() != now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
         changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
+        # (None changed at all: the last build's stamp was too fresh to trust, and the graph stands.)
         if len(changed) > SAVED_GRAPH_MAX_CHANGES:
-            return None  # (nothing changed at all: the last build's stamp was too fresh to trust, and the graph stands)
+            return None
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None
@@ -373,7 +374,8 @@ class Builder:
         else:  # everything else is as the last build left it
             previous.update(records)
             for rel in gone:
-                del previous[rel]
+                if rel in previous:
+                    del previous[rel]
         clock.lap("write")
         result.timings = clock.laps
         return result
