@@ -98,6 +98,10 @@ class GraphFile(SQLiteFile):
         self.token = meta["token"].decode()
         return True
 
+    def rows(self, table: str) -> Iterator[tuple[int, bytes]]:
+        for n, data in self._db().execute(f"SELECT n, data FROM {table} ORDER BY n"):  # noqa: S608  (our own table names)
+            yield n, bytes(data)
+
     def row(self, table: str, n: int) -> bytes:
         found = self._db().execute(f"SELECT data FROM {table} WHERE n = ?", (n,)).fetchone()  # noqa: S608  (our own table names)
         if found is None:
@@ -253,8 +257,8 @@ class _Loaded:
                 object.__setattr__(e, "__class__", Entry)
                 Entry.__init__(e, *row)  # (a row holds the fields in order; the fastest way to set them all)
 
-    def route(self, n: int) -> Route:
-        path, template, context, origin, origin_line, in_sitemap = self._read(self.graph.row("routes", n))
+    def route(self, n: int, data: bytes | None = None) -> Route:
+        path, template, context, origin, origin_line, in_sitemap = self._read(self.graph.row("routes", n) if data is None else data)
         return Route(path, template, context, origin, origin_line, in_sitemap)
 
     def _read(self, data: bytes) -> Any:
@@ -308,6 +312,14 @@ class _SavedRoutes(Sequence[Route]):
         if found is None:
             found = self._routes[n] = self._loaded.route(n)
         return found
+
+    def __iter__(self) -> Iterator[Route]:
+        """Every route: the rows not read yet in one query (a theme edit looks at all 17,600)."""
+        if None in self._routes:
+            for n, data in self._loaded.graph.rows("routes"):
+                if self._routes[n] is None:
+                    self._routes[n] = self._loaded.route(n, data)
+        return (route for route in self._routes if route is not None)
 
 
 class _ByEntry(Mapping[int, Any]):

@@ -344,9 +344,8 @@ class Builder:
                 reuse = old if old and layered and old.spans and old.inner == signatures.full(inner_sig, old.inner_reads) else None
                 todo.append(_Todo(route, route_sig, inner_sig, layered.blocks if layered else None, reuse))
             clock.lap("plan")
-            for item, page in _render(_Job(templates, site, todo, previous, writer), errors, self.options.jobs):
-                inner = signatures.full(item.inner_sig, page.inner_reads) if page.spans else ""
-                records[item.route.file] = OutputRecord(signatures.full(item.sig, page.read), page.bytes_hash, page.read, inner, page.inner_reads, page.spans)
+            for item, page in _render(_Job(templates, site, signatures, todo, previous, writer), errors, self.options.jobs):
+                records[item.route.file] = page.record
                 if page.staged:
                     writer.note(item.route.file, page.staged)
                 result.reused += page.reused
@@ -398,6 +397,7 @@ class _Job:
 
     templates: Templates
     site: Site
+    signatures: Signatures  # (the workers finish each page's record: the parent shares their two cores)
     todo: list[_Todo]
     previous: Mapping[str, OutputRecord]
     writer: Writer
@@ -407,12 +407,9 @@ class _Job:
 class _Page:
     """A drawn page as the parent needs it: the bytes stay where they were made and written."""
 
-    bytes_hash: str
-    read: tuple[str, ...]  # site-wide collections, pictures and theme files the template read
+    record: OutputRecord
     staged: Staged | None  # where the worker stored the bytes; None when the output already had them
-    inner_reads: tuple[str, ...] = ()  # what the tapped blocks (and the page template's own top level) read
-    spans: tuple[tuple[str, int, int], ...] = ()  # each tapped block's place in the bytes
-    reused: bool = False  # its blocks came from the last drawing
+    reused: bool  # its blocks came from the last drawing
 
 
 def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[_Todo, _Page]]:
@@ -455,10 +452,14 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
         old = job.previous.get(route.file)
         same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)
         stored = None if same else job.writer.store(route.file, data)
+        reads, sig = tuple(sorted(read)), job.signatures
         if tap is None:
-            yield i, _Page(bytes_hash, tuple(sorted(read)), stored)
-        else:
-            yield i, _Page(bytes_hash, tuple(sorted(read)), stored, tuple(sorted(tap.reads)), tap.spans, reused)
+            record = OutputRecord(sig.full(item.sig, reads), bytes_hash, reads)
+        else:  # what the tapped blocks (and the page template's own top level) read, and where they stand
+            inner_reads = tuple(sorted(tap.reads))
+            inner = sig.full(item.inner_sig, inner_reads) if tap.spans else ""
+            record = OutputRecord(sig.full(item.sig, reads), bytes_hash, reads, inner, inner_reads, tap.spans)
+        yield i, _Page(record, stored, reused)
 
 
 def _draw(job: _Job, item: _Todo) -> tuple[str, set[str], Tap | None, bool] | BuildError:
