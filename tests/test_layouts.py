@@ -153,9 +153,11 @@ def test_blocks_are_reusable_only_where_they_cannot_see_the_layout(layout: str, 
     assert (layering_of(templates) is not None) is reusable
 
 
-def test_a_page_that_extends_nothing_or_a_computed_name_has_no_layering() -> None:
+def test_a_page_that_extends_nothing_a_computed_name_or_a_broken_template_has_no_layering() -> None:
     assert layering_of({"page.html": "<p>{{ x }}</p>"}) is None
     assert layering_of({"page.html": "{% extends layout %}{% block main %}{% endblock %}", "base.html": ""}) is None
+    assert layering_of({"page.html": '{% extends "base.html" %}{% block main %}{% endblock %}', "base.html": "{% if %}"}) is None
+    assert layering_of({"page.html": '{% extends "base.html" %}{% block main %}{% endif %}', "base.html": ""}) is None
 
 
 def test_a_command_line_build_after_a_theme_edit_and_a_body_edit_takes_the_saved_graph(project: Project) -> None:

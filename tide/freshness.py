@@ -93,8 +93,8 @@ def theme_digest(templates: Path) -> str:
     dozen small files), so an edit a moment ago is told apart as surely as an old one."""
     h = hashlib.sha256()
     for path in sorted(p for p in templates.rglob("*") if p.is_file()):
-        h.update(f"{path.relative_to(templates).as_posix()}\0{path.stat().st_size}\0".encode())
-        h.update(path.read_bytes())
+        data = path.read_bytes()
+        h.update(f"{path.relative_to(templates).as_posix()}\0{len(data)}\0".encode() + data)
     return h.hexdigest()[:32]
 
 
@@ -154,6 +154,5 @@ def quick_check(paths: Paths, options: BuildOptions, meanwhile: Callable[[], obj
     moment = options.now or datetime.now().astimezone()
     if meanwhile:
         meanwhile()
-    walk = walker.result() if walker else walk_inputs(str(paths.content), str(paths.templates))
-    stamps = _stamps(walk, cache.engine, options, paths)
+    stamps = _stamps(walker.result(), cache.engine, options, paths) if walker else input_stamps(paths, cache.engine, options)
     return up_to_date(cache, paths, stamps.all, moment), stamps, cache

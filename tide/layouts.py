@@ -45,8 +45,8 @@ class TemplateFacts:
 def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
     try:
         ast = env.parse(source)
-    except jinja2.TemplateSyntaxError:  # rendering reports it; until then it reuses nothing
-        return TemplateFacts(frozenset(), None, frozenset(), frozenset(), True, frozenset())
+    except jinja2.TemplateSyntaxError:  # rendering reports it; a parent not known reuses nothing
+        return TemplateFacts(frozenset(), None, frozenset(), frozenset(), False, frozenset())
     found = set(meta.find_referenced_templates(ast))
     extends = list(ast.find_all(nodes.Extends))
     top = [n for n in ast.body if isinstance(n, nodes.Extends)]
@@ -163,15 +163,21 @@ class Tap:
         def run(context: Any) -> Iterator[str]:
             text = self.given.get(name)
             if text is None:
-                outer, self.tracker.current = self.tracker.current, set()
-                try:
-                    text = "".join(block(context))
-                finally:
-                    mine, self.tracker.current = self.tracker.current, outer
-                    if outer is not None and mine is not None:
-                        outer |= mine
-                        self.reads |= mine
+                text = self._run(block, context)
             self.seen.append((name, text))
             yield text
 
         return run
+
+    def _run(self, block: Callable[[Any], Iterator[str]], context: Any) -> str:
+        """Run a block, keeping what it reads apart as well (``reads``)."""
+        outer = self.tracker.current
+        if outer is None:  # (not noting reads: a render outside a build)
+            return "".join(block(context))
+        mine = self.tracker.current = set()
+        try:
+            return "".join(block(context))
+        finally:
+            self.tracker.current = outer
+            outer |= mine
+            self.reads |= mine
