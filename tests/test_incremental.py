@@ -13,9 +13,10 @@ from conftest import NOW, Project, tree_digest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tide import graphstore, pipeline
+from tide import graphstore, output, pipeline
 from tide.config import BuildOptions, Paths, load_config
 from tide.errors import BuildFailed, ErrorList
+from tide.freshness import input_stamps
 from tide.pipeline import Builder, build
 from tide.site import Entry
 from tide.store import Cache
@@ -385,6 +386,46 @@ def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Projec
     with pytest.raises(RuntimeError):
         Builder(Paths(project.root, project.site), BuildOptions(now=NOW, jobs=2)).build()
     assert not (project.root / ".site.staging").exists() and not list(project.root.glob(".site.*"))
+    assert tree_digest(project.site) == before
+
+
+def test_pages_planned_in_workers_and_committed_by_two_processes_match_a_clean_build(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At scale, render workers decide which routes to draw, and two processes write the commit:
+    the same bytes as one process, and a second build finds nothing to draw or write."""
+    built_long_ago(project)
+    monkeypatch.setattr(pipeline, "PARALLEL_RENDER_FROM", 1)
+    monkeypatch.setattr(output, "COMMIT_FORK_FROM", 1)
+    base = project.root / "templates/base.html"
+    base.write_text(base.read_text().replace("订阅 RSS", "订阅 RSS！"))
+    edit_body(project, "a1", "正文改了。")
+    builder = Builder(Paths(project.root, project.site), BuildOptions(now=NOW, jobs=2))
+    result = builder.build()
+    assert result.path == "theme" and len(result.written) > 10
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+    again = builder.build(stamps=input_stamps(Paths(project.root, project.site), builder.cache.engine, BuildOptions(now=NOW, jobs=2)))
+    assert (again.rendered, again.written) == (0, [])
+
+
+def test_a_commit_process_that_fails_fails_the_build_and_the_next_build_heals(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    built_long_ago(project)
+    before = tree_digest(project.site)
+    monkeypatch.setattr(output, "COMMIT_FORK_FROM", 1)
+    base = project.root / "templates/base.html"
+    original = base.read_text()
+    base.write_text(original.replace("订阅 RSS", "订阅 RSS！"))
+    parent, real = os.getpid(), output._write_over
+
+    def dies_in_the_child(path: str, data: bytes) -> None:
+        if os.getpid() != parent:
+            raise OSError("the disk is full")
+        real(path, data)
+
+    monkeypatch.setattr(output, "_write_over", dies_in_the_child)
+    with pytest.raises(OSError, match="a process writing the output failed"):
+        project.build()
+    monkeypatch.setattr(output, "_write_over", real)
+    base.write_text(original)
+    project.build()
     assert tree_digest(project.site) == before
 
 

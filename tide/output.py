@@ -2,8 +2,9 @@
 
 Nothing becomes visible until ``commit``: a first build is written into a folder beside the
 output and swapped in whole; a later build appends each changed file to a staging file beside
-the output (one per process) and, at the commit, writes it over the old file in place. A build
-that fails before ``commit`` leaves the previous site exactly as it was.
+the output (one per process) and, at the commit, writes it over the old file in place (two
+processes share a large commit). A build that fails before ``commit`` leaves the previous site
+exactly as it was.
 
 Why in place: on a disk mounted with ``discard`` (this project's machines) replacing a file frees
 its blocks, and freeing costs about 0.3 ms a file: 5 s of a template edit at 10,000 articles.
@@ -17,11 +18,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 from .errors import BuildError, BuildFailed
+
+COMMIT_FORK_FROM = 2000  # files; fewer are written faster than a fork costs
 
 Staged = tuple[str, int, int]  # (staging file, offset, length); ("", 0, n): written in place already
 
@@ -120,22 +125,25 @@ class Writer:
             _remove(old)
         else:
             self._close_stage()
-            sources: dict[str, BinaryIO] = {}  # staging file name -> opened for reading
-            try:
-                for rel in self.written:
-                    name, offset, length = self._staged[rel]
-                    if name not in sources:
-                        sources[name] = open(self.staging / name, "rb")  # noqa: SIM115  closed below
-                    sources[name].seek(offset)
-                    _write_over(self.output / rel, sources[name].read(length))
-            finally:
-                for f in sources.values():
-                    f.close()
+            _in_two_processes(self._commit_some, self.written, at_least=COMMIT_FORK_FROM)
             for rel in self.deleted:
                 _remove(self.output / rel)
                 _prune_empty(self.output / rel, self.output)
             _remove(self.staging)
         self.written, self.deleted, self._staged, self.fresh = [], [], {}, False
+
+    def _commit_some(self, rels: list[str]) -> None:
+        """Write these staged files over their outputs."""
+        opened: dict[str, int] = {}  # staging file name -> descriptor
+        try:
+            for rel in rels:
+                name, offset, length = self._staged[rel]
+                if name not in opened:
+                    opened[name] = os.open(self.staging / name, os.O_RDONLY)
+                _write_over(os.path.join(self.output, rel), os.pread(opened[name], length, offset))
+        finally:
+            for fd in opened.values():
+                os.close(fd)
 
     def abort(self) -> None:
         self._close_stage()
@@ -148,22 +156,46 @@ class Writer:
         self._stage = None
 
 
-def _write_over(path: Path, data: bytes) -> None:
+def _write_over(path: str, data: bytes) -> None:
     """Write ``data`` over the file at ``path`` in place (see the module's docstring)."""
     try:
-        f = open(path, "r+b")  # noqa: SIM115
+        fd = os.open(path, os.O_WRONLY)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        Path(path).write_bytes(data)
         return
-    with f:
-        if os.fstat(f.fileno()).st_nlink == 1:
-            f.write(data)
-            f.truncate()
+    try:
+        if os.fstat(fd).st_nlink == 1:
+            view, done = memoryview(data), 0
+            while done < len(data):
+                done += os.write(fd, view[done:])
+            os.ftruncate(fd, len(data))
             return
-    temp = path.with_name(path.name + ".tide-new")
-    temp.write_bytes(data)
+    finally:
+        os.close(fd)
+    temp = path + ".tide-new"
+    Path(temp).write_bytes(data)
     os.replace(temp, path)
+
+
+def _in_two_processes(work: Callable[[list[str]], None], items: list[str], at_least: int) -> None:
+    """``work(items)``, half of it in a forked child when there are ``at_least`` items and two cores:
+    writing 17,000 files is system calls, and the kernel runs two processes' side by side."""
+    if len(items) < at_least or (os.cpu_count() or 1) < 2:
+        work(items)
+        return
+    child = os.fork()
+    if child == 0:  # (never back into the caller's code: the child ends here either way)
+        try:
+            work(items[1::2])
+        except BaseException as exc:  # noqa: BLE001  reported by the parent as a failed commit
+            print(f"writing the output failed: {exc}", file=sys.stderr)
+            os._exit(1)
+        os._exit(0)
+    work(items[0::2])
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise OSError(f"a process writing the output failed (status {status}); the next build writes every file again")
 
 
 def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:

@@ -331,26 +331,23 @@ class Builder:
         records: dict[str, OutputRecord] = {}  # every record (a full build), or those that changed (``only``)
         result = BuildResult(self.paths.output, len(routes))
         with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not self.cache.state.outputs) as writer:
-            todo = []
-            for i in range(len(routes)) if only is None else sorted(only):
+            looked_at = list(range(len(routes))) if only is None else sorted(only)
+            for name in {routes[i].template for i in looked_at}:  # (digested here, not once in each worker)
+                signatures.templates.closure(name)
+                signatures.templates.layering(name)
+            job = _Job(templates, site, signatures, routes, looked_at, previous, writer)
+            for i, page in _render(job, errors, self.options.jobs):
                 route = routes[i]
-                route_sig, inner_sig = signatures.route(route)
-                old = previous.get(route.file)
-                if old and old.signature == signatures.full(route_sig, old.globals) and writer.exists(route.file):
+                if page is None:  # its signature stands
                     if only is None:
-                        records[route.file] = old
+                        records[route.file] = previous[route.file]
                     continue
-                layered = signatures.templates.layering(route.template)[0] if inner_sig else None
-                reuse = old if old and layered and old.spans and old.inner == signatures.full(inner_sig, old.inner_reads) else None
-                todo.append(_Todo(route, route_sig, inner_sig, layered.blocks if layered else None, reuse))
-            clock.lap("plan")
-            for item, page in _render(_Job(templates, site, signatures, todo, previous, writer), errors, self.options.jobs):
-                records[item.route.file] = page.record
+                records[route.file] = page.record
                 if page.staged:
-                    writer.note(item.route.file, page.staged)
+                    writer.note(route.file, page.staged)
+                result.rendered += 1
                 result.reused += page.reused
-            result.rendered = len(todo)
-            clock.lap("render")
+            clock.lap("draw")
             if only is None:
                 for rel, source in files.items():
                     records[rel] = self._copy(writer, source, rel, previous.get(rel))
@@ -382,23 +379,29 @@ class Builder:
 
 @dataclass(slots=True)
 class _Todo:
-    """A page to draw."""
+    """A page to draw, and what its plan found out."""
 
     route: Route
     sig: str  # its signature before site-wide reads
     inner_sig: str  # the same for the blocks its template fills, without the layouts ("" if not reusable)
     blocks: frozenset[str] | None  # those blocks, to be tapped (``layouts.Tap``); None: drawn plainly
     reuse: OutputRecord | None  # the last drawing, when only its layouts changed: its blocks are taken from it
+    old: OutputRecord | None  # the last build's record, if the output is there
+    full: str  # the full signature, should the page read what it read last time ("" if unknown)
+    inner_full: str  # the same for its blocks
 
 
 @dataclass(slots=True)
 class _Job:
-    """Pages to draw, with what drawing them needs; forked workers inherit it instead of receiving it."""
+    """Routes to look at and draw where their signature changed, with what that needs; forked
+    workers inherit it instead of receiving it, and both plan and draw (the parent shares their
+    two cores: at 10,000 articles planning alone took a second)."""
 
     templates: Templates
     site: Site
-    signatures: Signatures  # (the workers finish each page's record: the parent shares their two cores)
-    todo: list[_Todo]
+    signatures: Signatures
+    routes: Sequence[Route]
+    looked_at: list[int]  # indices into routes
     previous: Mapping[str, OutputRecord]
     writer: Writer
 
@@ -412,11 +415,15 @@ class _Page:
     reused: bool  # its blocks came from the last drawing
 
 
-def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[_Todo, _Page]]:
-    """Yield (todo item, page) for each page drawn; a broken template is reported once."""
+_Drawn = tuple[int, _Page | BuildError | None]  # (route index, the page; None: its signature stands)
+
+
+def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[int, _Page | None]]:
+    """Yield (route index, page or None when it kept its signature) for each route looked at; a
+    broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
-    todo = job.todo
-    drawn = _drawn_in_workers(job, jobs) if jobs > 1 and len(todo) >= PARALLEL_RENDER_FROM else _draw_range(job, 0, len(todo))
+    count = len(job.looked_at)
+    drawn = _drawn_in_workers(job, jobs) if jobs > 1 and count >= PARALLEL_RENDER_FROM else _draw_range(job, 0, count)
     seen: set[BuildError] = set()
     for i, page in drawn:
         if isinstance(page, BuildError):
@@ -424,22 +431,39 @@ def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[_T
                 seen.add(page)
                 errors.errors.append(page)
             continue
-        yield todo[i], page
+        yield i, page
 
 
-_Drawn = tuple[int, _Page | BuildError]
+def _plan(job: _Job, route: Route) -> _Todo | None:
+    """What drawing ``route`` needs, or None when its signature says its output cannot differ."""
+    signatures = job.signatures
+    route_sig, inner_sig = signatures.route(route)
+    old = job.previous.get(route.file)
+    if old is not None and not job.writer.exists(route.file):
+        old = None
+    full = signatures.full(route_sig, old.globals) if old else ""
+    if old and old.signature == full:
+        return None
+    layered = signatures.templates.layering(route.template)[0] if inner_sig else None
+    inner_full = signatures.full(inner_sig, old.inner_reads) if old and layered and old.spans else ""
+    reuse = old if inner_full and old and old.inner == inner_full else None
+    return _Todo(route, route_sig, inner_sig, layered.blocks if layered else None, reuse, old, full, inner_full)
 
 
 def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
-    """Draw and write todo[start:stop]; after a template fails once, skip its other pages.
+    """Plan, draw and write the routes job.looked_at[start:stop]; after a template fails once,
+    skip its other pages.
 
     Encoding, hashing and writing happen here, in the worker that drew the page: sending 17,000
     pages of HTML back to one parent process to write made the parent the bottleneck."""
     failed: set[str] = set()
-    for i in range(start, stop):
-        item = job.todo[i]
-        route = item.route
+    for i in job.looked_at[start:stop]:
+        route = job.routes[i]
         if route.template in failed:
+            continue
+        item = _plan(job, route)
+        if item is None:
+            yield i, None
             continue
         drawn = _draw(job, item)
         if isinstance(drawn, BuildError):
@@ -449,17 +473,25 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
         html, read, tap, reused = drawn
         data = html.encode()
         bytes_hash = digest(data)
-        old = job.previous.get(route.file)
-        same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)
-        stored = None if same else job.writer.store(route.file, data)
-        reads, sig = tuple(sorted(read)), job.signatures
+        old = item.old
+        stored = None if old and old.bytes_hash == bytes_hash else job.writer.store(route.file, data)
+        reads, last = tuple(sorted(read)), old or _NO_RECORD
+        full = _signed(job.signatures, item.full, last.globals, item.sig, reads)  # (most pages read what they read last time)
         if tap is None:
-            record = OutputRecord(sig.full(item.sig, reads), bytes_hash, reads)
+            record = OutputRecord(full, bytes_hash, reads)
         else:  # what the tapped blocks (and the page template's own top level) read, and where they stand
             inner_reads = tuple(sorted(tap.reads))
-            inner = sig.full(item.inner_sig, inner_reads) if tap.spans else ""
-            record = OutputRecord(sig.full(item.sig, reads), bytes_hash, reads, inner, inner_reads, tap.spans)
+            inner = _signed(job.signatures, item.inner_full, last.inner_reads, item.inner_sig, inner_reads) if tap.spans else ""
+            record = OutputRecord(full, bytes_hash, reads, inner, inner_reads, tap.spans)
         yield i, _Page(record, stored, reused)
+
+
+_NO_RECORD = OutputRecord("", "")
+
+
+def _signed(signatures: Signatures, planned: str, assumed: tuple[str, ...], sig: str, reads: tuple[str, ...]) -> str:
+    """The full signature of ``sig`` with ``reads``: ``planned`` when the plan computed it for these reads."""
+    return planned if planned and reads == assumed else signatures.full(sig, reads)
 
 
 def _draw(job: _Job, item: _Todo) -> tuple[str, set[str], Tap | None, bool] | BuildError:
@@ -501,8 +533,9 @@ def _render_slice(bounds: tuple[int, int]) -> list[_Drawn]:
 def _drawn_in_workers(job: _Job, jobs: int) -> Iterator[_Drawn]:
     global _FORKED
     _FORKED = job
-    size = max(50, len(job.todo) // (jobs * 6))
-    slices = [(i, min(i + size, len(job.todo))) for i in range(0, len(job.todo), size)]
+    count = len(job.looked_at)
+    size = max(50, count // (jobs * 6))
+    slices = [(i, min(i + size, count)) for i in range(0, count, size)]
     from multiprocessing import get_context  # (a build that draws a few pages never starts workers)
 
     try:
