@@ -114,6 +114,18 @@ def test_the_base_url_option_overrides_site_yaml(project: Project) -> None:
     assert 'href="/mag/articles/a/"' in project.read("index.html")
 
 
+def test_a_moved_base_url_reaches_urls_jinja_worked_out_while_compiling(project: Project) -> None:
+    """Jinja computes ``'/about/'|url`` once, when it compiles the template, and compiled templates
+    are kept between builds: one compiled under another base URL must not be used."""
+    base = project.root / "templates/base.html"
+    base.write_text(base.read_text().replace("</footer>", "<a href=\"{{ '/about/'|url }}\">关于</a></footer>"))
+    project.article("a")
+    project.build()
+    assert 'href="/about/">关于' in project.read("index.html")
+    project.build(base_url="https://cdn.example.com/mag/")
+    assert 'href="/mag/about/">关于' in project.read("index.html")
+
+
 def test_a_written_summary_wins_and_a_missing_one_is_cut_from_the_first_paragraph(project: Project) -> None:
     long = "第一句话说的是渠道的变化。" * 20
     project.article("a", title="写了摘要", front="summary: 我写的摘要")

@@ -39,6 +39,7 @@ class Writer:
             if output == keep or output in keep.parents or keep in output.parents:
                 raise BuildFailed([BuildError(str(output), 0, f"refusing to build here: the output folder would replace or sit inside {keep}")])
         self.output = output
+        self._prefix = str(output) + os.sep  # (joined to every output path asked about)
         self.fresh = fresh or not output.is_dir()
         self.dir = output.with_name(f".{output.name}.building") if self.fresh else output
         self.staging = output.with_name(f".{output.name}.staging")
@@ -60,14 +61,14 @@ class Writer:
         self.abort()  # after a commit there is nothing left to abort
 
     def exists(self, rel: str) -> bool:
-        return not self.fresh and os.path.isfile(os.path.join(self.output, rel))  # strings: asked for every output
+        return not self.fresh and os.path.isfile(self._prefix + rel)  # strings: asked for every output
 
     def read(self, rel: str) -> bytes | None:
         """The bytes the output has now (before this build's commit), if it has the file."""
         if self.fresh:
             return None
         try:
-            with open(os.path.join(self.output, rel), "rb") as f:
+            with open(self._prefix + rel, "rb") as f:
                 return f.read()
         except OSError:
             return None
@@ -84,7 +85,6 @@ class Writer:
             _, name, f = self._stage
             offset = f.tell()
             f.write(data)
-            f.flush()  # a pool worker may end without flushing
             return name, offset, len(data)
         target = os.path.join(self.dir, rel)
         try:
@@ -95,6 +95,12 @@ class Writer:
         with f:
             f.write(data)
         return "", 0, len(data)
+
+    def flush(self) -> None:
+        """Push what this process stored to its staging file: a pool worker calls this before it
+        reports pages (it may be ended without closing anything)."""
+        if self._stage is not None and self._stage[0] == os.getpid():
+            self._stage[2].flush()
 
     def note(self, rel: str, where: Staged) -> None:
         """``rel`` was stored (by this process or a worker) and is to be committed."""
@@ -140,7 +146,7 @@ class Writer:
                 name, offset, length = self._staged[rel]
                 if name not in opened:
                     opened[name] = os.open(self.staging / name, os.O_RDONLY)
-                _write_over(os.path.join(self.output, rel), os.pread(opened[name], length, offset))
+                _write_over(self._prefix + rel, os.pread(opened[name], length, offset))
         finally:
             for fd in opened.values():
                 os.close(fd)

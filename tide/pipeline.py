@@ -31,7 +31,7 @@ from .output import Staged, Writer
 from .routes import Route, check_collisions, plan
 from .site import Entry, Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
-from .templates import TemplateProblem, Templates, build_helpers
+from .templates import TemplateProblem, Templates, build_helpers, compiled_settings
 
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
 SAVED_GRAPH_MAX_CHANGES = 200  # sources; beyond this many, linking the site again costs less than editing the saved graph
@@ -240,7 +240,7 @@ class Builder:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
         key = repr(config)
         if self._templates is None or self._templates[0] != key:
-            self._templates = (key, Templates(self.paths.templates, config, {}, self.cache.compiled_templates()))
+            self._templates = (key, Templates(self.paths.templates, config, {}, self.cache.compiled_templates(compiled_settings(config))))
         self._templates[1].refresh()
         return self._templates[1]
 
@@ -335,6 +335,8 @@ class Builder:
             for name in {routes[i].template for i in looked_at}:  # (digested here, not once in each worker)
                 signatures.templates.closure(name)
                 signatures.templates.layering(name)
+            if len(looked_at) >= PARALLEL_RENDER_FROM:
+                previous.read_all()  # (read once here, where the records are updated next, not in each worker too)
             job = _Job(templates, site, signatures, routes, looked_at, previous, writer)
             for i, page in _render(job, errors, self.options.jobs):
                 route = routes[i]
@@ -527,7 +529,9 @@ def _render_slice(bounds: tuple[int, int]) -> list[_Drawn]:
     """In a forked worker: draw a slice of the parent's list (inherited, not shipped)."""
     assert _FORKED is not None
     worker_gc()
-    return list(_draw_range(_FORKED, *bounds))
+    drawn = list(_draw_range(_FORKED, *bounds))
+    _FORKED.writer.flush()
+    return drawn
 
 
 def _drawn_in_workers(job: _Job, jobs: int) -> Iterator[_Drawn]:

@@ -203,6 +203,11 @@ class Sharded(MutableMapping[str, V]):
             self._shards[n] = found
         return found
 
+    def read_all(self) -> None:
+        """Read every shard now (before forking workers that would each read them again)."""
+        for n in range(self.shards):
+            self._get(n)
+
     @property
     def complete(self) -> bool:
         """True when every shard has been read (so that iterating costs nothing more)."""
@@ -406,15 +411,16 @@ class Cache:
             pickle.dump({"engine": self.engine, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
-    def compiled_templates(self) -> Path:
+    def compiled_templates(self, settings: str) -> Path:
         """A folder for Jinja's compiled templates. Jinja keys them by source, not by its settings,
-        which live in our code: so one folder per engine, and the others are removed."""
-        top = self.folder / "templates"
+        which live in our code and in ``settings`` (what its filters close over: Jinja works out
+        ``'/about/'|url`` while compiling): so one folder per both, and the others are removed."""
+        top, name = self.folder / "templates", f"{self.engine}-{settings}"
         for old in top.glob("*") if top.is_dir() else ():
-            if old.name != self.engine:
+            if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
-        (top / self.engine).mkdir(parents=True, exist_ok=True)
-        return top / self.engine
+        (top / name).mkdir(parents=True, exist_ok=True)
+        return top / name
 
     def graph_file(self) -> Path:
         """Where the saved site graph of this output folder is (``graphstore``)."""

@@ -132,6 +132,12 @@ def helpers(config: SiteConfig) -> dict[str, Any]:
     }
 
 
+def compiled_settings(config: SiteConfig) -> str:
+    """A digest of the settings ``helpers`` close over: Jinja bakes a filter's result into the
+    compiled template when its arguments are constants, so compiled templates are kept per these."""
+    return hashlib.blake2b(repr((config.base_path, config.base_url, str(config.timezone))).encode(), digest_size=8).hexdigest()
+
+
 def _template_frame(tb: TracebackType | None, folder: Path, fallback: str) -> tuple[Path, int]:
     """The innermost traceback frame inside a template: Jinja maps it to the template's own line."""
     found: tuple[Path, int] = (folder / fallback, 0)
