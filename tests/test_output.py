@@ -63,3 +63,17 @@ def test_a_build_that_dies_in_its_commit_is_healed_by_the_next(project: Project,
     base.write_text(original)  # the edit undone before the next build
     project.build()
     assert tree_digest(project.site) == before
+
+
+def test_a_page_deleted_by_hand_is_written_again_when_its_page_is_looked_at(project: Project) -> None:
+    """Even when the page drawn again has the bytes the record remembers (a template comment
+    changed its signature, not its text), the missing file is written."""
+    project.article("a")
+    project.build()
+    page = project.site / "articles/a/index.html"
+    before = page.read_bytes()
+    page.unlink()
+    base = project.root / "templates/base.html"
+    base.write_text(base.read_text() + "{# a note for theme editors #}\n")
+    result = project.build()
+    assert page.read_bytes() == before and result.written == ["articles/a/index.html"]

@@ -23,6 +23,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
+from jinja2.runtime import Context
 
 from .site import Tracker
 
@@ -135,9 +136,8 @@ class Tap:
         self.reads: set[str] = set()
         self.spans: tuple[tuple[str, int, int], ...] = ()
 
-    def render(self, template: jinja2.Template, context: dict[str, Any]) -> str:
+    def render(self, template: jinja2.Template, ctx: Context) -> str:
         """The page; ``spans`` gets (block, start, end) in its characters for each block found in it."""
-        ctx = template.new_context(context)
         for name in self.blocks & ctx.blocks.keys():
             ctx.blocks[name][0] = self._tapped(name, ctx.blocks[name][0])
         try:

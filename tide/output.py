@@ -68,10 +68,15 @@ class Writer:
         if self.fresh:
             return None
         try:
-            with open(self._prefix + rel, "rb") as f:
-                return f.read()
+            fd = os.open(self._prefix + rel, os.O_RDONLY)
         except OSError:
             return None
+        try:  # (system calls: a theme edit reads every page, and a file object costs a third more)
+            return os.read(fd, os.fstat(fd).st_size + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     def write(self, rel: str, data: bytes) -> None:
         self.note(rel, self.store(rel, data))

@@ -323,7 +323,7 @@ class Builder:
         if only is None:
             annotate(site)
         templates = self._templates_for(config)
-        templates.env.globals.update(site=SiteView(site), data=config.data, **build_helpers(site, assets))
+        templates.set_globals(site=SiteView(site), data=config.data, **build_helpers(site, assets))
         templates.env.tracker = site.tracker
         base = h(self.cache.engine, repr(config), self.options.drafts, self.options.future)
         signatures = Signatures(site, base, TemplateDigests(templates.env, templates.sources, self.cache.template_facts), assets.urls, by_rel)
@@ -388,7 +388,7 @@ class _Todo:
     inner_sig: str  # the same for the blocks its template fills, without the layouts ("" if not reusable)
     blocks: frozenset[str] | None  # those blocks, to be tapped (``layouts.Tap``); None: drawn plainly
     reuse: OutputRecord | None  # the last drawing, when only its layouts changed: its blocks are taken from it
-    old: OutputRecord | None  # the last build's record, if the output is there
+    old: OutputRecord | None  # the last build's record
     full: str  # the full signature, should the page read what it read last time ("" if unknown)
     inner_full: str  # the same for its blocks
 
@@ -441,11 +441,11 @@ def _plan(job: _Job, route: Route) -> _Todo | None:
     signatures = job.signatures
     route_sig, inner_sig = signatures.route(route)
     old = job.previous.get(route.file)
-    if old is not None and not job.writer.exists(route.file):
-        old = None
     full = signatures.full(route_sig, old.globals) if old else ""
     if old and old.signature == full:
-        return None
+        if job.writer.exists(route.file):
+            return None
+        old = None  # (deleted by hand: drawn and written again)
     layered = signatures.templates.layering(route.template)[0] if inner_sig else None
     inner_full = signatures.full(inner_sig, old.inner_reads) if old and layered and old.spans else ""
     reuse = old if inner_full and old and old.inner == inner_full else None
@@ -476,7 +476,8 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
         data = html.encode()
         bytes_hash = digest(data)
         old = item.old
-        stored = None if old and old.bytes_hash == bytes_hash else job.writer.store(route.file, data)
+        same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)  # (asked only now: most pages differ)
+        stored = None if same else job.writer.store(route.file, data)
         reads, last = tuple(sorted(read)), old or _NO_RECORD
         full = _signed(job.signatures, item.full, last.globals, item.sig, reads)  # (most pages read what they read last time)
         if tap is None:
