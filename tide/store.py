@@ -267,11 +267,12 @@ class Records(Sharded[OutputRecord]):
         old = self.get(file)
         if old is None:
             self.state.outputs += 1
-        else:
-            self._unread(file, old)
-        for key in record.globals:
-            if _indexed(key):
-                self.state.readers.setdefault(key, set()).add(file)
+        if old is None or old.globals != record.globals:  # (a page drawn again mostly read what it read before)
+            if old is not None:
+                self._unread(file, old)
+            for key in record.globals:
+                if _indexed(key):
+                    self.state.readers.setdefault(key, set()).add(file)
         super().__setitem__(file, record)
 
     def __delitem__(self, file: str) -> None:
