@@ -22,7 +22,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 from .errors import BuildError, BuildFailed
 
@@ -46,7 +45,7 @@ class Writer:
         self.written: list[str] = []
         self.deleted: list[str] = []
         self._staged: dict[str, Staged] = {}  # file -> where its new bytes are
-        self._stage: tuple[int, str, BinaryIO] | None = None  # (process, name, file) this process appends to
+        self._stage: _Stage | None = None  # the staging file this process appends to
 
     def __enter__(self) -> Writer:
         _remove(self.staging)  # (left by a build that crashed)
@@ -84,28 +83,26 @@ class Writer:
     def store(self, rel: str, data: bytes) -> Staged:
         """Write without noting it: a forked worker stores, and the parent notes where (``note``)."""
         if not self.fresh:
-            if self._stage is None or self._stage[0] != os.getpid():  # (a forked worker opens its own)
-                name = str(os.getpid())
-                self._stage = (os.getpid(), name, open(self.staging / name, "ab"))  # noqa: SIM115  closed at exit
-            _, name, f = self._stage
-            offset = f.tell()
-            f.write(data)
-            return name, offset, len(data)
+            if self._stage is None or self._stage.pid != os.getpid():  # (a forked worker opens its own)
+                self._stage = _Stage(self.staging)
+            return self._stage.append(data)
         target = os.path.join(self.dir, rel)
         try:
-            f = open(target, "wb")  # noqa: SIM115
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            f = open(target, "wb")  # noqa: SIM115
-        with f:
-            f.write(data)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         return "", 0, len(data)
 
     def flush(self) -> None:
         """Push what this process stored to its staging file: a pool worker calls this before it
         reports pages (it may be ended without closing anything)."""
-        if self._stage is not None and self._stage[0] == os.getpid():
-            self._stage[2].flush()
+        if self._stage is not None and self._stage.pid == os.getpid():
+            self._stage.flush()
 
     def note(self, rel: str, where: Staged) -> None:
         """``rel`` was stored (by this process or a worker) and is to be committed."""
@@ -151,7 +148,10 @@ class Writer:
                 name, offset, length = self._staged[rel]
                 if name not in opened:
                     opened[name] = os.open(self.staging / name, os.O_RDONLY)
-                _write_over(self._prefix + rel, os.pread(opened[name], length, offset))
+                data = os.pread(opened[name], length, offset)
+                if len(data) != length:  # (a worker that did not flush: never write a page cut short)
+                    raise OSError(f"the staging file {self.staging / name} is short of {rel}")
+                _write_over(self._prefix + rel, data)
         finally:
             for fd in opened.values():
                 os.close(fd)
@@ -162,9 +162,47 @@ class Writer:
         self.written, self._staged = [], {}
 
     def _close_stage(self) -> None:
-        if self._stage is not None and self._stage[0] == os.getpid():
-            self._stage[2].close()
+        if self._stage is not None and self._stage.pid == os.getpid():
+            self._stage.close()
         self._stage = None
+
+
+class _Stage:
+    """One process's staging file, appended to in batches: one system call per megabyte, not per page."""
+
+    BATCH = 1 << 20
+
+    def __init__(self, folder: Path) -> None:
+        self.pid = os.getpid()
+        self.name = str(self.pid)
+        self.fd = os.open(folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        self.size = 0  # bytes stored, written or not
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+
+    def append(self, data: bytes) -> Staged:
+        where = (self.name, self.size, len(data))
+        self.size += len(data)
+        self.pending.append(data)
+        self.pending_size += len(data)
+        if self.pending_size >= self.BATCH:
+            self.flush()
+        return where
+
+    def flush(self) -> None:
+        if self.pending:
+            _write_all(self.fd, b"".join(self.pending))
+            self.pending, self.pending_size = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        os.close(self.fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view, done = memoryview(data), 0
+    while done < len(data):
+        done += os.write(fd, view[done:])
 
 
 def _write_over(path: str, data: bytes) -> None:
@@ -177,9 +215,7 @@ def _write_over(path: str, data: bytes) -> None:
         return
     try:
         if os.fstat(fd).st_nlink == 1:
-            view, done = memoryview(data), 0
-            while done < len(data):
-                done += os.write(fd, view[done:])
+            _write_all(fd, data)
             os.ftruncate(fd, len(data))
             return
     finally:
