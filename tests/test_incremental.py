@@ -429,6 +429,23 @@ def test_a_commit_process_that_fails_fails_the_build_and_the_next_build_heals(pr
     assert tree_digest(project.site) == before
 
 
+def test_a_theme_file_added_at_a_page_url_is_reported_by_a_theme_build(project: Project) -> None:
+    """A theme build looks at the saved graph's output files, not its routes, unless one collides."""
+    project.write("content/pages/static.md", "---\ntitle: 静态\nslug: static\n---\n正文\n")
+    options = BuildOptions(now=NOW, fingerprint=False)
+    age_all(project)
+    Builder(Paths(project.root, project.site), options).build()
+    age(project.write("templates/static/other.css", "a { color: red }\n"))
+    assert Builder(Paths(project.root, project.site), options).build().path == "theme"
+    age(project.write("templates/static/index.html", "<!doctype html><title>x</title>\n"))
+    with pytest.raises(BuildFailed) as failed:
+        Builder(Paths(project.root, project.site), options).build()
+    assert [str(e) for e in failed.value.errors] == [
+        "content/pages/static.md:3: URL /static/ is also used by templates/static/index.html; give one of them another slug",
+        "templates/static/index.html: URL /static/ is also used by content/pages/static.md; give one of them another slug",
+    ]
+
+
 def test_a_saved_graph_that_does_not_match_the_records_is_not_used(project: Project) -> None:
     built_long_ago(project)
     [graph] = (project.root / ".cache").glob("graph-*.sqlite")

@@ -98,8 +98,10 @@ class GraphFile(SQLiteFile):
         self.token = meta["token"].decode()
         return True
 
-    def rows(self, table: str) -> Iterator[tuple[int, bytes]]:
-        for n, data in self._db().execute(f"SELECT n, data FROM {table} ORDER BY n"):  # noqa: S608  (our own table names)
+    def rows(self, table: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """Rows ``start`` to ``stop`` (exclusive; None: to the last)."""
+        query = f"SELECT n, data FROM {table} WHERE n >= ? AND n < ? ORDER BY n"  # noqa: S608  (our own table names)
+        for n, data in self._db().execute(query, (start, stop if stop is not None else 2**62)):
             yield n, bytes(data)
 
     def row(self, table: str, n: int) -> bytes:
@@ -231,7 +233,7 @@ class _Loaded:
         for shells, rows in ((self.terms, head["terms"]), (self.authors, head["authors"])):
             for obj, row in zip(shells, rows, strict=True):
                 type(obj).__init__(obj, *row[:-1], [self.entries[n] for n in row[-1]])  # type: ignore[call-arg]
-        routes = _SavedRoutes(self, head["files"])
+        routes = SavedRoutes(self, head["files"])
         self.routes = routes
         site = Site(
             config=config, tracker=self.tracker,
@@ -297,7 +299,7 @@ class _Shell(Entry):
         object.__setattr__(self, name, value)
 
 
-class _SavedRoutes(Sequence[Route]):
+class SavedRoutes(Sequence[Route]):
     """A saved graph's routes, each read when first asked for."""
 
     def __init__(self, loaded: _Loaded, files: list[str]) -> None:
@@ -314,12 +316,17 @@ class _SavedRoutes(Sequence[Route]):
         return found
 
     def __iter__(self) -> Iterator[Route]:
-        """Every route: the rows not read yet in one query (a theme edit looks at all 17,600)."""
-        if None in self._routes:
-            for n, data in self._loaded.graph.rows("routes"):
+        """Every route: the rows not read yet in one query."""
+        self.read(0, len(self._routes))
+        return (route for route in self._routes if route is not None)
+
+    def read(self, start: int, stop: int) -> None:
+        """Read the routes from ``start`` to ``stop`` not read yet in one query (a theme edit's
+        render workers each read their share of 17,600)."""
+        if None in self._routes[start:stop]:
+            for n, data in self._loaded.graph.rows("routes", start, stop):
                 if self._routes[n] is None:
                     self._routes[n] = self._loaded.route(n, data)
-        return (route for route in self._routes if route is not None)
 
 
 class _ByEntry(Mapping[int, Any]):

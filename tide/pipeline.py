@@ -28,7 +28,7 @@ from .images import ImageLibrary
 from .layouts import Tap
 from .markup import code_stylesheet
 from .output import Staged, Writer
-from .routes import Route, check_collisions, plan
+from .routes import Route, any_collision, check_collisions, plan
 from .site import Entry, Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, digest
 from .templates import TemplateProblem, Templates, build_helpers, compiled_settings
@@ -147,7 +147,8 @@ class Builder:
         assets, theme_was = self._assets, None
         if theme != last.theme:
             assets, theme_was = collect(self.paths.static, {"code.css": code_stylesheet()}, self.options.fingerprint), self._assets
-            check_collisions(list(last.routes), assets.sources, errors)
+            if any_collision(last.files, assets.sources):  # (then read the routes, to name who collides)
+                check_collisions(list(last.routes), assets.sources, errors)
             again = set(range(len(last.routes)))
         clock.lap("site")
         errors.raise_if_any()
@@ -332,21 +333,20 @@ class Builder:
         result = BuildResult(self.paths.output, len(routes))
         with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not self.cache.state.outputs) as writer:
             looked_at = list(range(len(routes))) if only is None else sorted(only)
-            for name in {routes[i].template for i in looked_at}:  # (digested here, not once in each worker)
+            for name in templates.sources:  # (digested here, not once in each worker)
                 signatures.templates.closure(name)
                 signatures.templates.layering(name)
             if len(looked_at) >= PARALLEL_RENDER_FROM:
                 previous.read_all()  # (read once here, where the records are updated next, not in each worker too)
             job = _Job(templates, site, signatures, routes, looked_at, previous, writer)
-            for i, page in _render(job, errors, self.options.jobs):
-                route = routes[i]
+            for file, page in _render(job, errors, self.options.jobs):
                 if page is None:  # its signature stands
                     if only is None:
-                        records[route.file] = previous[route.file]
+                        records[file] = previous[file]
                     continue
-                records[route.file] = page.record
+                records[file] = page.record
                 if page.staged:
-                    writer.note(route.file, page.staged)
+                    writer.note(file, page.staged)
                 result.rendered += 1
                 result.reused += page.reused
             clock.lap("draw")
@@ -417,23 +417,23 @@ class _Page:
     reused: bool  # its blocks came from the last drawing
 
 
-_Drawn = tuple[int, _Page | BuildError | None]  # (route index, the page; None: its signature stands)
+_Drawn = tuple[str, _Page | BuildError | None]  # (output file, the page; None: its signature stands)
 
 
-def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[int, _Page | None]]:
-    """Yield (route index, page or None when it kept its signature) for each route looked at; a
+def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[str, _Page | None]]:
+    """Yield (output file, page or None when it kept its signature) for each route looked at; a
     broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
     count = len(job.looked_at)
     drawn = _drawn_in_workers(job, jobs) if jobs > 1 and count >= PARALLEL_RENDER_FROM else _draw_range(job, 0, count)
     seen: set[BuildError] = set()
-    for i, page in drawn:
+    for file, page in drawn:
         if isinstance(page, BuildError):
             if page not in seen:
                 seen.add(page)
                 errors.errors.append(page)
             continue
-        yield i, page
+        yield file, page
 
 
 def _plan(job: _Job, route: Route) -> _Todo | None:
@@ -459,18 +459,21 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
     Encoding, hashing and writing happen here, in the worker that drew the page: sending 17,000
     pages of HTML back to one parent process to write made the parent the bottleneck."""
     failed: set[str] = set()
-    for i in job.looked_at[start:stop]:
+    mine = job.looked_at[start:stop]
+    if mine and isinstance(job.routes, graphstore.SavedRoutes) and 2 * len(mine) > mine[-1] - mine[0]:
+        job.routes.read(mine[0], mine[-1] + 1)  # most of a range (a theme edit's share): in one query
+    for i in mine:
         route = job.routes[i]
         if route.template in failed:
             continue
         item = _plan(job, route)
         if item is None:
-            yield i, None
+            yield route.file, None
             continue
         drawn = _draw(job, item)
         if isinstance(drawn, BuildError):
             failed.add(route.template)
-            yield i, drawn
+            yield route.file, drawn
             continue
         html, read, tap, reused = drawn
         data = html.encode()
@@ -486,7 +489,7 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
             inner_reads = tuple(sorted(tap.reads))
             inner = _signed(job.signatures, item.inner_full, last.inner_reads, item.inner_sig, inner_reads) if tap.spans else ""
             record = OutputRecord(full, bytes_hash, reads, inner, inner_reads, tap.spans)
-        yield i, _Page(record, stored, reused)
+        yield route.file, _Page(record, stored, reused)
 
 
 _NO_RECORD = OutputRecord("", "")

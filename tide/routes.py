@@ -123,6 +123,12 @@ def archive_routes(articles: list[Entry], tz: Any) -> list[Route]:
     return routes
 
 
+def any_collision(files: list[str], claims: dict[str, str]) -> bool:
+    """Whether any of these route files is also claimed (without reading the routes: a saved
+    graph's routes among themselves were checked when it was built)."""
+    return not claims.keys().isdisjoint(posixpath.normpath(f) for f in files)
+
+
 def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorList) -> None:
     """Two things at one URL is an error at each file involved, naming the others.
 
