@@ -73,6 +73,10 @@ def worker_gc() -> None:
     if not _WORKER_GC[0]:
         _WORKER_GC[0] = True
         gc.freeze()
+        # A page's or an article's garbage dies young: collecting every 700 allocations (Python's
+        # default) moved much of it into older generations to be walked again. At 20,000 a theme
+        # edit's render workers spent 0.15 s each collecting instead of 0.3-0.4 s.
+        gc.set_threshold(20_000, 20, 20)
         gc.enable()
 
 
