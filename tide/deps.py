@@ -102,9 +102,9 @@ class Signatures:
     def route(self, route: Route) -> tuple[str, str]:
         """The signature of a route before site-wide reads are added, and the same for the blocks
         its template fills, leaving out its layouts ("" when the blocks cannot be reused, ``layouts``)."""
-        handed = sorted((k, v.view if isinstance(v, Entry) else value_digest(v)) for k, v in route.context.items())
+        handed = h(route.path, sorted((k, v.view if isinstance(v, Entry) else value_digest(v)) for k, v in route.context.items()))
         layered, own = self.templates.layering(route.template)
-        return h(self.base, self.templates.closure(route.template), route.path, handed), h(self.base, own, route.path, handed) if layered else ""
+        return h(self.base, self.templates.closure(route.template), handed), h(self.base, own, handed) if layered else ""
 
     def full(self, route_sig: str, globals_read: Iterable[str]) -> str:
         return h(route_sig, [(g, self.global_digest(g)) for g in sorted(globals_read)])

@@ -214,9 +214,11 @@ def _write_over(path: str, data: bytes) -> None:
         Path(path).write_bytes(data)
         return
     try:
-        if os.fstat(fd).st_nlink == 1:
+        st = os.fstat(fd)
+        if st.st_nlink == 1:
             _write_all(fd, data)
-            os.ftruncate(fd, len(data))
+            if st.st_size > len(data):
+                os.ftruncate(fd, len(data))
             return
     finally:
         os.close(fd)
