@@ -302,9 +302,12 @@ class _Shell(Entry):
 class SavedRoutes(Sequence[Route]):
     """A saved graph's routes, each read when first asked for."""
 
+    ONE_BY_ONE = 64  # routes read one at a time before the rest are read in one query
+
     def __init__(self, loaded: _Loaded, files: list[str]) -> None:
         self._loaded = loaded
         self._routes: list[Route | None] = [None] * len(files)
+        self._misses = 0
 
     def __len__(self) -> int:
         return len(self._routes)
@@ -312,7 +315,12 @@ class SavedRoutes(Sequence[Route]):
     def __getitem__(self, n: int) -> Route:  # type: ignore[override]
         found = self._routes[n]
         if found is None:
-            found = self._routes[n] = self._loaded.route(n)
+            self._misses += 1
+            if self._misses > self.ONE_BY_ONE:  # (the sitemap's route holds every route: 17,600 queries)
+                self.read(0, len(self._routes))
+                found = self._routes[n]
+            if found is None:
+                found = self._routes[n] = self._loaded.route(n)
         return found
 
     def __iter__(self) -> Iterator[Route]:
