@@ -112,6 +112,20 @@ def test_an_undefined_name_in_a_template_is_an_error_not_a_blank(project: Projec
     assert "subtitle_typo" in error
 
 
+def test_data_from_yaml_reads_as_jinja_reads_it(project: Project) -> None:
+    """Dicts from YAML take a fast path for ``x.name``; it must find what Jinja finds: a dict's
+    methods before its items, its items, and an error for a missing key."""
+    project.write("content/data/shelf.yaml", "items: 书架\ntitle: 新书\n")
+    project.article("a")
+    page = "{% extends 'base.html' %}\n{% block main %}\n<p>{{ data.shelf.title }}|{{ data.shelf['items'] }}|{{ data.shelf.items()|list|length }}</p>\n"
+    project.write("templates/article.html", page + "{% endblock %}\n")
+    project.build()
+    assert "<p>新书|书架|2</p>" in project.read("articles/a/index.html")
+    project.write("templates/article.html", page + "<p>{{ data.shelf.subtitle }}</p>\n{% endblock %}\n")
+    (error,) = project.errors()
+    assert error.startswith("templates/article.html:4: undefined value:") and "subtitle" in error
+
+
 def test_every_problem_is_reported_in_one_run_sorted_by_file(project: Project) -> None:
     project.article("b", date="2025-13-01")
     project.article("a", body="[x](nowhere.md)\n")

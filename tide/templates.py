@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .site import Site
 
 _WATCHED = (Entry, Term, Author)
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # what ``x.name`` finds on a dict before its items
 
 
 class TemplateProblem(Exception):
@@ -45,6 +46,11 @@ class _WatchedEnvironment(jinja2.Environment):
     tracker: Tracker | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:  # YAML data (``site.nav``, data files): an item, never an attribute
+            try:
+                return obj[attribute]  # (Jinja's order would raise and catch an AttributeError first: a fifth of a layout's drawing)
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if attribute not in CARD and self.tracker is not None and isinstance(obj, _WATCHED):
             self.tracker.read(obj, attribute)
         try:
