@@ -185,12 +185,17 @@ def build_helpers(site: Site, assets: Assets) -> dict[str, Any]:
     def local(rel: str) -> str:
         return base_path + quote("/" + rel, safe="/%")
 
+    asset_urls: dict[str, str] = {}  # (quoted once a build, not twice a page)
+
     def asset(name: str) -> str:
         """URL of a file in templates/static/, fingerprinted in a real build."""
         tracker.touch(f"asset:{name}")
-        if name not in assets.urls:
-            raise LookupError(f"asset('{name}'): there is no templates/static/{name}")
-        return local(assets.urls[name])
+        found = asset_urls.get(name)
+        if found is None:
+            if name not in assets.urls:
+                raise LookupError(f"asset('{name}'): there is no templates/static/{name}")
+            found = asset_urls[name] = local(assets.urls[name])
+        return found
 
     def picture(path: str) -> Picture | None:
         rel = path.lstrip("/")
