@@ -86,16 +86,7 @@ class Writer:
             if self._stage is None or self._stage.pid != os.getpid():  # (a forked worker opens its own)
                 self._stage = _Stage(self.staging)
             return self._stage.append(data)
-        target = os.path.join(self.dir, rel)
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
+        _create(os.path.join(self.dir, rel), data)
         return "", 0, len(data)
 
     def flush(self) -> None:
@@ -210,8 +201,7 @@ def _write_over(path: str, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        Path(path).write_bytes(data)
+        _create(path, data)
         return
     try:
         st = os.fstat(fd)
@@ -222,9 +212,21 @@ def _write_over(path: str, data: bytes) -> None:
             return
     finally:
         os.close(fd)
-    temp = path + ".tide-new"
-    Path(temp).write_bytes(data)
-    os.replace(temp, path)
+    _create(path + ".tide-new", data)
+    os.replace(path + ".tide-new", path)
+
+
+def _create(path: str, data: bytes) -> None:
+    """Write a file anew (its folder too, if missing), with system calls: a first build makes 18,000."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _in_two_processes(work: Callable[[list[str]], None], items: list[str], at_least: int) -> None:

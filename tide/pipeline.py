@@ -333,11 +333,11 @@ class Builder:
         result = BuildResult(self.paths.output, len(routes))
         with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=not self.cache.state.outputs) as writer:
             looked_at = list(range(len(routes))) if only is None else sorted(only)
-            for name in templates.sources:  # (digested here, not once in each worker)
-                signatures.templates.closure(name)
-                signatures.templates.layering(name)
-            if len(looked_at) >= PARALLEL_RENDER_FROM:
-                previous.read_all()  # (read once here, where the records are updated next, not in each worker too)
+            if len(looked_at) >= PARALLEL_RENDER_FROM:  # workers may draw: what they all need, worked out once here
+                for name in templates.sources:
+                    signatures.templates.closure(name)
+                    signatures.templates.layering(name)
+                previous.read_all()  # (where the records are updated next)
             job = _Job(templates, site, signatures, routes, looked_at, previous, writer)
             for file, page in _render(job, errors, self.options.jobs):
                 if page is None:  # its signature stands
