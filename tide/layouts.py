@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import jinja2
@@ -150,12 +151,14 @@ class Tap:
             template.environment.handle_exception()
         # Where each block's text went into the page as it was (not through a filter or
         # self.name()): the very string the tap yielded is one of the parts (``find`` cost 30 µs).
-        ids = list(map(id, parts))
+        where: dict[int, int] = {}  # id of a part -> where its first occurrence starts
+        for part, start in zip(parts, accumulate(map(len, parts), initial=0), strict=False):  # (one start more: the end)
+            where.setdefault(id(part), start)
         spans: dict[str, tuple[str, int, int]] = {}
         for name, text in self.seen:
-            if name not in spans and id(text) in ids:
-                start = sum(map(len, parts[: ids.index(id(text))]))
-                spans[name] = (name, start, start + len(text))
+            found = where.get(id(text))
+            if name not in spans and found is not None:
+                spans[name] = (name, found, found + len(text))
         self.spans = tuple(sorted(spans.values()))
         return "".join(parts)
 
