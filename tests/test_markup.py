@@ -1,5 +1,8 @@
 """What Markdown becomes: figures, pull quotes, tables, code, footnotes, heading ids, source links."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tide.markup import Converter, code_stylesheet
 
 convert = Converter().convert
@@ -78,20 +81,105 @@ def test_straight_quotes_become_chinese_quotes_but_not_in_code() -> None:
     assert "他说“够用就好”。" in html and '<code>a "b"</code>' in html
 
 
-def test_the_fast_inline_stage_gives_exactly_the_stock_output() -> None:
+# Pieces that open or close every kind of Markdown construct, with plain text between them:
+# joined at random they make texts where each skipped part would have had work, or nearly.
+_PIECES = [
+    "文字",
+    "word",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "    ",
+    "\t",
+    "#",
+    "## ",
+    "=",
+    "===",
+    "-",
+    "---",
+    "- ",
+    "* ",
+    "+ ",
+    "1. ",
+    "*",
+    "**",
+    "_",
+    "__",
+    "`",
+    "```",
+    "~~~",
+    "```python\n",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "[^1]",
+    "[^1]: 注",
+    "[ref]: /a.png",
+    "[ref]",
+    "]:",
+    "<",
+    ">",
+    "> ",
+    "<div>",
+    "</div>",
+    "<b>",
+    "</b>",
+    "<http://x.y>",
+    "<a@b.c>",
+    "&",
+    "&amp;",
+    "&copy",
+    "\\",
+    "\\*",
+    "|",
+    "| a | b |\n|---|---|\n| c | d |",
+    "{",
+    "}",
+    "{: .x }",
+    "{#id}",
+    '"',
+    "'",
+    "“",
+    "  \n",
+    "\u3000",
+    "图源:京东",
+]
+
+
+def _stock_and_fast():  # type: ignore[no-untyped-def]
     import markdown
 
-    from tide import fastinline
+    from tide.fastmarkdown import FastMarkdown
 
+    exts = ["tables", "footnotes", "fenced_code", "attr_list", "sane_lists", "codehilite"]
+    return markdown.Markdown(extensions=exts), FastMarkdown(extensions=exts)
+
+
+_PAIR = _stock_and_fast()
+
+
+def test_the_fast_markdown_gives_exactly_the_stock_output() -> None:
     samples = [
         "a *b* _c_ **d** __e__ ***f*** `g` \\* [h](i) ![j](k) <http://x.y> <a@b.c> &amp; <b>x</b>  \nnext [^1]\n\n[^1]: n",
         "中文*强调*和_下划线_，**粗**体，[链接][ref] ![图][ref]\n\n[ref]: /a.png",
         "`code with [link](x) and *stars*` and \\[escaped\\] &copy; <span>*in html*</span>",
         "> 引用 *强调*\n>\n> - 列表 [x](y)\n\n| a | *b* |\n|---|---|\n| `c` | [d](e) |",
+        "标题\n===\n\n小节\n---\n\n* * *\n\n## 二 {#two}\n\n段落 {: .lead }\n\n```python\nprint('x')\n```\n\n~~~\n<raw>\n~~~",
+        "[外 [内](b) 文](d)、![图 [注](x)](y)、<b>[链](z)</b> 和 **粗 *斜* 粗**",
+        '1. 一\n2. 二\n\n    缩进的代码\n\n<div markdown="1">\n*在 HTML 里*\n</div>\n\nAT&T 和 &#169;',
     ]
-    exts = ["tables", "footnotes", "fenced_code", "attr_list"]
-    stock, fast = markdown.Markdown(extensions=exts), markdown.Markdown(extensions=exts)
-    fastinline.install(fast)
+    stock, fast = _PAIR
     for text in samples:
         stock.reset(), fast.reset()
-        assert fast.convert(text) == stock.convert(text)
+        assert fast.convert(text) == stock.convert(text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_the_fast_markdown_matches_the_stock_output_on_any_text(text: str) -> None:
+    stock, fast = _PAIR
+    stock.reset(), fast.reset()
+    assert fast.convert(text) == stock.convert(text)

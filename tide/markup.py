@@ -24,9 +24,9 @@ from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
-from . import fastinline
 from .cjk import count_words, curl_quotes, heading_id
 from .content import resolve_ref
+from .fastmarkdown import FastMarkdown
 
 LINK_SCHEME = "tide:"
 CODE_CSS_CLASS = "highlight"
@@ -76,7 +76,7 @@ class Converter:
         self._headings: list[Heading] = []
         self._has_quotes = False
         self._no_alt: list[str] = []
-        self.md = markdown.Markdown(  # extensions as objects: names are looked up in every installed package's metadata
+        self.md = FastMarkdown(  # extensions as objects: names are looked up in every installed package's metadata
             extensions=[
                 TableExtension(),
                 FootnoteExtension(BACKLINK_TITLE="返回正文第 %d 处", SUPERSCRIPT_TEXT="{}"),
@@ -88,7 +88,6 @@ class Converter:
             ],
             output_format="html",
         )
-        fastinline.install(self.md)
 
     def convert(self, body: str, source_dir: str, body_line: int) -> Rendered:
         """Convert one body written in ``source_dir`` (a folder inside content/)."""
@@ -206,8 +205,8 @@ class _Quotes(Treeprocessor):
         self.converter = converter
 
     def run(self, root: etree.Element) -> None:
-        if not self.converter._has_quotes:  # most bodies use “ ” already: skip the walk
-            return
+        if not self.converter._has_quotes or not any('"' in text for text in root.itertext()):
+            return  # most bodies use “ ” already (their straight quotes are in image titles): skip the walk
         for block in root.iter():
             if block.tag in self.BLOCKS:
                 slots = self._slots(block)
