@@ -74,9 +74,20 @@ class FastMarkdown(Markdown):
         self.parser.parseBlocks = self._parse_blocks  # type: ignore[method-assign]  # (processors call it for nested blocks too)
         self._block_steps: list[tuple[BlockProcessor, Needs | None]] = []
         self.treeprocessors.register(_FastInlineProcessor(self), "inline", 20)
+        self._block_level: dict[str, bool] = {}
+
+    def is_block_level(self, tag: Any) -> bool:
+        """The stock answer, remembered per tag: it looks the tag up in a list, for every element."""
+        if not isinstance(tag, str):
+            return False
+        found = self._block_level.get(tag)
+        if found is None:
+            found = self._block_level[tag] = super().is_block_level(tag)
+        return found
 
     def convert(self, source: str) -> str:
         self.source = source
+        self._block_level = {}  # (extensions may change the list between documents, never during one)
         self._block_steps = [(p, BLOCK_NEEDS.get(name)) for name, p in _named(self.parser.blockprocessors)]
         return super().convert(source)
 
