@@ -150,15 +150,14 @@ class Tap:
         except Exception:  # noqa: BLE001  Jinja maps the traceback to template lines
             template.environment.handle_exception()
         # Where each block's text went into the page as it was (not through a filter or
-        # self.name()): the very string the tap yielded is one of the parts (``find`` cost 30 µs).
-        where: dict[int, int] = {}  # id of a part -> where its first occurrence starts
-        for part, start in zip(parts, accumulate(map(len, parts), initial=0), strict=False):  # (one start more: the end)
-            where.setdefault(id(part), start)
+        # self.name()): the very string the tap yielded is one of the parts (``find`` cost 30 µs),
+        # found by identity in C (``list.index``), its first occurrence.
+        ids = list(map(id, parts))
+        starts = list(accumulate(map(len, parts), initial=0))
         spans: dict[str, tuple[str, int, int]] = {}
         for name, text in self.seen:
-            found = where.get(id(text))
-            if name not in spans and found is not None:
-                spans[name] = (name, found, found + len(text))
+            if name not in spans and (at := _index(ids, id(text))) is not None:
+                spans[name] = (name, starts[at], starts[at] + len(text))
         self.spans = tuple(sorted(spans.values()))
         return "".join(parts)
 
@@ -184,3 +183,10 @@ class Tap:
             self.tracker.current = outer
             outer |= mine
             self.reads |= mine
+
+
+def _index(items: list[int], value: int) -> int | None:
+    try:
+        return items.index(value)
+    except ValueError:
+        return None
