@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import xxhash
+
 from . import cjk
 from .installed import version
 
@@ -40,15 +42,17 @@ def engine_key() -> str:
     h.update(str(CACHE_FORMAT).encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         h.update(source.name.encode() + source.read_bytes())
-    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin"):
+    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin", "xxhash"):
         h.update(f"{package}={version(package)}".encode())
     return h.hexdigest()
 
 
 def digest(data: bytes) -> str:
-    # SHA-256 runs on the processor's SHA instructions where it has them: 2.5 times blake2b's speed on
-    # a 23 KB page here, and every page's bytes are hashed on every build that draws it.
-    return hashlib.sha256(data).hexdigest()[:32]
+    """What a file's bytes are, to tell whether they changed: every page drawn is hashed, and a
+    theme edit hashes the old page too. XXH3 (128 bits) is not cryptographic, and need not be
+    (nobody forges our own pages to match); it runs 15-20 times faster than SHA-256 here (1 µs
+    against 17 µs for a 22 KB page)."""
+    return xxhash.xxh3_128_hexdigest(data)
 
 
 # Records kept in the cache are plain dataclasses, not slotted ones: pickle copies a __dict__ in C
