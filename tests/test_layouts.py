@@ -113,6 +113,91 @@ def test_a_block_the_layout_filters_is_drawn_again_and_stays_right(project: Proj
     assert tree_digest(project.site) == clean(project)
 
 
+def test_a_layout_edit_takes_the_body_block_as_bytes_and_the_ones_the_layout_reads_as_text(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The article's main block goes into the page as it was written (never decoded); title and
+    description, which base.html also reads through self, are given as text."""
+    from tide import pipeline
+
+    small_site(project)
+    project.build()
+    given: dict[str, dict[str, str | bytes]] = {}
+    last_blocks = pipeline._last_blocks
+
+    def spy(writer: object, rel: str, *args: object) -> dict[str, str | bytes] | None:
+        given[rel] = found = last_blocks(writer, rel, *args)  # type: ignore[arg-type]
+        return found
+
+    monkeypatch.setattr(pipeline, "_last_blocks", spy)
+    edit(project, "base.html", "订阅 RSS", "订阅 RSS（新）")
+    project.build()
+    article = given["articles/a1/index.html"]
+    assert isinstance(article["main"], bytes) and "第1篇的正文".encode() in article["main"]
+    assert isinstance(article["title"], str) and isinstance(article["description"], str)
+    assert tree_digest(project.site) == clean(project)
+
+
+def test_a_block_the_syntax_facts_missed_is_caught_and_drawn_from_its_text(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block given as bytes whose stand-in reaches the page other than where the block stands
+    (here base.html's self.description(), with the syntax facts made to miss it) is caught, and
+    the page is drawn from the block's text instead."""
+    from tide import layouts
+
+    monkeypatch.setattr(layouts, "_captured", lambda ast: frozenset())
+    caught = []
+    render = layouts.Tap.render
+
+    def spy(self: layouts.Tap, *args: object) -> bytes:
+        try:
+            return render(self, *args)  # type: ignore[arg-type]
+        except layouts.StandInLeaked:
+            caught.append(self)
+            raise
+
+    monkeypatch.setattr(layouts.Tap, "render", spy)
+    small_site(project)
+    project.build()
+    edit(project, "base.html", "订阅 RSS", "订阅 RSS（新）")
+    result = project.build()
+    assert caught and result.reused == result.rendered
+    assert "tide-block" not in project.read("articles/a1/index.html")
+    assert tree_digest(project.site) == clean(project)
+
+
+@pytest.mark.parametrize(
+    ("layout", "raw"),
+    [
+        ("<p>{% block main %}{% endblock %}</p>", {"main", "side"}),
+        ("{% for i in xs %}{% block main %}{% endblock %}{% endfor %}", {"main", "side"}),
+        ("{% if x %}{% with y = 1 %}{% block main %}{% endblock %}{% endwith %}{% endif %}", {"main", "side"}),
+        ("{% filter upper %}{% block main %}{% endblock %}{% endfilter %}", {"side"}),
+        ("{% set held %}{% block main %}{% endblock %}{% endset %}{{ held }}", {"side"}),
+        ("<title>{{ self.main() }}</title>{% block main %}{% endblock %}", {"side"}),
+        ('{{ self["main"]() }}{% block main %}{% endblock %}', set()),
+    ],
+)
+def test_only_blocks_written_where_they_stand_are_given_as_bytes(layout: str, raw: set[str]) -> None:
+    page = '{% extends "base.html" %}{% block main %}M{% endblock %}{% block side %}S{% endblock %}'
+    found = layering_of({"base.html": layout + "{% block side %}{% endblock %}", "page.html": page})
+    assert found is not None and found.raw == raw  # type: ignore[attr-defined]
+
+
+def test_a_layout_edit_that_puts_a_block_inside_a_filter_gives_the_filter_its_text(project: Project) -> None:
+    """The last page had the block where it stands (so its bytes could be taken); the edited
+    layout filters it: the filter must get the block's text, not a stand-in."""
+    small_site(project)
+    project.build()
+    edit(
+        project,
+        "base.html",
+        '<main id="main-content" class="{% block main_class %}page{% endblock %}">',
+        '<main id="main-content" class="{% filter upper %}{% block main_class %}page{% endblock %}{% endfilter %}">',
+    )
+    result = project.build()
+    assert result.reused > 0
+    assert 'class="PAGE ARTICLE-PAGE"' in project.read("articles/a1/index.html")
+    assert tree_digest(project.site) == clean(project)
+
+
 def test_an_output_changed_by_hand_is_drawn_in_full(project: Project) -> None:
     small_site(project)
     project.build()

@@ -42,13 +42,16 @@ class TemplateFacts:
     loaded: frozenset[str]  # every name it reads
     scoped: bool  # it declares a scoped block
     blocks: frozenset[str]  # the blocks it fills
+    # Blocks whose text it takes in other than where the block stands: through ``self.<name>``, or
+    # from inside a filter, macro, call or set block. None: it uses ``self`` some other way.
+    captured: frozenset[str] | None = None
 
 
 def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
     try:
         ast = env.parse(source)
     except jinja2.TemplateSyntaxError:  # rendering reports it; a parent not known reuses nothing
-        return TemplateFacts(frozenset(), None, frozenset(), frozenset(), False, frozenset())
+        return TemplateFacts(frozenset(), None, frozenset(), frozenset(), False, frozenset(), None)
     found = set(meta.find_referenced_templates(ast))
     extends = list(ast.find_all(nodes.Extends))
     top = [n for n in ast.body if isinstance(n, nodes.Extends)]
@@ -63,7 +66,33 @@ def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
         loaded=frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"),
         scoped=any(b.scoped for b in ast.find_all(nodes.Block)),
         blocks=frozenset(b.name for b in ast.find_all(nodes.Block)),
+        captured=_captured(ast),
     )
+
+
+# Statements that gather what is inside them into a value instead of writing it where it stands.
+_CAPTURES = (nodes.FilterBlock, nodes.Macro, nodes.CallBlock, nodes.AssignBlock)
+
+
+def _captured(ast: nodes.Node) -> frozenset[str] | None:
+    found: set[str] = set()
+    return frozenset(found) if _gather_captured(ast, False, found) else None
+
+
+def _gather_captured(node: nodes.Node, inside: bool, found: set[str]) -> bool:
+    """Add to ``found`` the blocks below ``node`` that are taken in as a value; False when
+    ``self`` is used in a way that could take in any of them."""
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes.Getattr) and isinstance(child.node, nodes.Name) and child.node.name == "self":
+            found.add(child.attr)
+            continue
+        if isinstance(child, nodes.Name) and child.name == "self":
+            return False  # self["main"], self passed to a macro ...
+        if isinstance(child, nodes.Block) and inside:
+            found.add(child.name)
+        if not _gather_captured(child, inside or isinstance(child, _CAPTURES), found):
+            return False
+    return True
 
 
 def _exported(node: nodes.Node) -> Iterator[str]:
@@ -91,6 +120,7 @@ class Layering:
     layouts: frozenset[str]
     blocks: frozenset[str]
     own: frozenset[str]
+    raw: frozenset[str] = frozenset()  # blocks whose last text may go into the page as bytes (``Tap``)
 
 
 def layering(name: str, facts_of: Callable[[str], TemplateFacts]) -> Layering | None:
@@ -121,24 +151,36 @@ def layering(name: str, facts_of: Callable[[str], TemplateFacts]) -> Layering | 
         if f.refs is None or f.loaded & exported:
             return None
         todo.extend(f.refs)
-    return Layering(frozenset(layouts), facts_of(name).blocks, frozenset(own))
+    blocks = facts_of(name).blocks
+    captured: set[str] = set()
+    for template in (name, *layouts):
+        taken = facts_of(template).captured
+        if taken is None:
+            captured = set(blocks)
+            break
+        captured |= taken
+    return Layering(frozenset(layouts), blocks, frozenset(own), blocks - captured)
 
 
 class Tap:
     """Runs one page's render with its blocks tapped: notes each block's text and its place in
-    the page (``spans``, in characters), and what the blocks read from the site (``reads``).
+    the page (``spans``, in bytes), and what the blocks read from the site (``reads``).
 
-    ``given``: a block's text from the last drawing, used instead of running the block.
+    ``given``: a block's text from the last drawing, used instead of running the block. Given as
+    bytes (for blocks in ``Layering.raw``), it goes into the page as it was written, never decoded:
+    the layout gets a stand-in string for it, found again by identity among the parts. Decoding
+    and encoding again the article's body was a sixth of a theme edit's work per page.
     """
 
-    def __init__(self, blocks: frozenset[str], tracker: Tracker, given: dict[str, str] | None = None) -> None:
+    def __init__(self, blocks: frozenset[str], tracker: Tracker, given: dict[str, str | bytes] | None = None) -> None:
         self.blocks, self.tracker, self.given = blocks, tracker, given or {}
-        self.seen: list[tuple[str, str]] = []  # (block, its text) in the order they ran
+        self.seen: list[tuple[str, str]] = []  # (block, its text or stand-in) in the order they ran
         self.reads: set[str] = set()
         self.spans: tuple[tuple[str, int, int], ...] = ()
+        self._raw: dict[int, bytes] = {}  # id of a stand-in -> the bytes it stands for
 
-    def render(self, template: jinja2.Template, ctx: Context) -> str:
-        """The page; ``spans`` gets (block, start, end) in its characters for each block found in it."""
+    def render(self, template: jinja2.Template, ctx: Context) -> bytes:
+        """The page, encoded; ``spans`` gets (block, start, end) in its bytes for each block found in it."""
         for name in self.blocks & ctx.blocks.keys():
             ctx.blocks[name][0] = self._tapped(name, ctx.blocks[name][0])
         try:
@@ -149,23 +191,39 @@ class Tap:
             parts.extend(chunks)
         except Exception:  # noqa: BLE001  Jinja maps the traceback to template lines
             template.environment.handle_exception()
+        # Parts are encoded one by one (in C: map), so that each block's place is known in bytes;
+        # a stand-in's bytes are then swapped for those of the block it stands for.
+        encoded = list(map(str.encode, parts))
+        ids = list(map(id, parts))
+        for stand_in, data in self._raw.items():
+            at = _index(ids, stand_in)
+            while at is not None:
+                encoded[at] = data
+                at = _index(ids, stand_in, at + 1)
+        page = b"".join(encoded)
+        if self._raw and _STAND_IN_BYTES in page:
+            raise StandInLeaked  # (the syntax facts should make this impossible: a guard, not a path)
         # Where each block's text went into the page as it was (not through a filter or
         # self.name()): the very string the tap yielded is one of the parts (``find`` cost 30 µs),
         # found by identity in C (``list.index``), its first occurrence.
-        ids = list(map(id, parts))
-        starts = list(accumulate(map(len, parts), initial=0))
+        starts = list(accumulate(map(len, encoded), initial=0))
         spans: dict[str, tuple[str, int, int]] = {}
         for name, text in self.seen:
             if name not in spans and (at := _index(ids, id(text))) is not None:
-                spans[name] = (name, starts[at], starts[at] + len(text))
+                spans[name] = (name, starts[at], starts[at + 1])
         self.spans = tuple(sorted(spans.values()))
-        return "".join(parts)
+        return page
 
     def _tapped(self, name: str, block: Callable[[Any], Iterator[str]]) -> Callable[[Any], Iterator[str]]:
         def run(context: Any) -> Iterator[str]:
-            text = self.given.get(name)
-            if text is None:
+            given = self.given.get(name)
+            if given is None:
                 text = self._run(block, context)
+            elif isinstance(given, bytes):
+                text = "".join((_STAND_IN, name, "\x00"))  # a new string object: its id names it
+                self._raw[id(text)] = given
+            else:
+                text = given
             self.seen.append((name, text))
             yield text
 
@@ -185,8 +243,16 @@ class Tap:
             self.reads |= mine
 
 
-def _index(items: list[int], value: int) -> int | None:
+_STAND_IN = "\x00tide-block:"
+_STAND_IN_BYTES = _STAND_IN.encode()
+
+
+class StandInLeaked(Exception):
+    """A block given as bytes was taken in as a value after all: draw the page with its text."""
+
+
+def _index(items: list[int], value: int, start: int = 0) -> int | None:
     try:
-        return items.index(value)
+        return items.index(value, start)
     except ValueError:
         return None

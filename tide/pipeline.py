@@ -25,7 +25,7 @@ from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, theme_digest, up_to_date
 from .images import ImageLibrary
-from .layouts import Tap
+from .layouts import StandInLeaked, Tap
 from .markup import code_stylesheet
 from .output import Staged, Writer
 from .routes import Route, any_collision, check_collisions, plan
@@ -387,6 +387,7 @@ class _Todo:
     sig: str  # its signature before site-wide reads
     inner_sig: str  # the same for the blocks its template fills, without the layouts ("" if not reusable)
     blocks: frozenset[str] | None  # those blocks, to be tapped (``layouts.Tap``); None: drawn plainly
+    raw: frozenset[str]  # those whose last text may be taken as bytes (``layouts.Layering.raw``)
     reuse: OutputRecord | None  # the last drawing, when only its layouts changed: its blocks are taken from it
     old: OutputRecord | None  # the last build's record
     full: str  # the full signature, should the page read what it read last time ("" if unknown)
@@ -449,7 +450,8 @@ def _plan(job: _Job, route: Route) -> _Todo | None:
     layered = signatures.templates.layering(route.template)[0] if inner_sig else None
     inner_full = signatures.full(inner_sig, old.inner_reads) if old and layered and old.spans else ""
     reuse = old if inner_full and old and old.inner == inner_full else None
-    return _Todo(route, route_sig, inner_sig, layered.blocks if layered else None, reuse, old, full, inner_full)
+    blocks, raw = (layered.blocks, layered.raw) if layered else (None, frozenset())
+    return _Todo(route, route_sig, inner_sig, blocks, raw, reuse, old, full, inner_full)
 
 
 def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
@@ -475,8 +477,7 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
             failed.add(route.template)
             yield route.file, drawn
             continue
-        html, read, tap, reused = drawn
-        data = html.encode()
+        data, read, tap, reused = drawn
         bytes_hash = digest(data)
         old = item.old
         same = old and old.bytes_hash == bytes_hash and job.writer.exists(route.file)  # (asked only now: most pages differ)
@@ -500,30 +501,48 @@ def _signed(signatures: Signatures, planned: str, assumed: tuple[str, ...], sig:
     return planned if planned and reads == assumed else signatures.full(sig, reads)
 
 
-def _draw(job: _Job, item: _Todo) -> tuple[str, set[str], Tap | None, bool] | BuildError:
-    """(the page, what it read, its tap when its blocks were tapped, whether they were reused)."""
+def _draw(job: _Job, item: _Todo) -> tuple[bytes, set[str], Tap | None, bool] | BuildError:
+    """(the page's bytes, what it read, its tap when its blocks were tapped, whether they were reused)."""
     templates, site, route = job.templates, job.site, item.route
+    context = {**route.context, "path": route.path}
+    given = _last_blocks(job.writer, route.file, item.reuse, item.raw) if item.blocks is not None else None
     read = site.tracker.begin(route.context)
-    tap = None if item.blocks is None else Tap(item.blocks, site.tracker, _last_blocks(job.writer, route.file, item.reuse))
-    if tap is not None and tap.given and item.reuse is not None:
-        read.update(item.reuse.inner_reads)  # the blocks taken read these last time
-        tap.reads.update(item.reuse.inner_reads)
     try:
-        html = templates.render(route.template, {**route.context, "path": route.path}, tap)
+        if item.blocks is None:
+            return templates.render(route.template, context).encode(), read, None, False
+        tap = _tap(item, site, read, given)
+        try:
+            page = templates.render(route.template, context, tap)
+        except StandInLeaked:
+            tap = _tap(item, site, read, {name: _text(block) for name, block in tap.given.items()})
+            page = templates.render(route.template, context, tap)
+        return page, read, tap, bool(tap.given)
     except TemplateProblem as problem:
         return BuildError(ErrorList(templates.folder.parent).display(problem.path), problem.line, problem.message)
     finally:
         site.tracker.end()
-    return html, read, tap, bool(tap and tap.given)
 
 
-def _last_blocks(writer: Writer, rel: str, last: OutputRecord | None) -> dict[str, str] | None:
-    """The blocks' text in the page as last written, if the file is still what that build wrote."""
+def _tap(item: _Todo, site: Site, read: set[str], given: dict[str, str | bytes] | None) -> Tap:
+    assert item.blocks is not None
+    tap = Tap(item.blocks, site.tracker, given)
+    if tap.given and item.reuse is not None:
+        read.update(item.reuse.inner_reads)  # the blocks taken read these last time
+        tap.reads.update(item.reuse.inner_reads)
+    return tap
+
+
+def _text(block: str | bytes) -> str:
+    return block.decode() if isinstance(block, bytes) else block
+
+
+def _last_blocks(writer: Writer, rel: str, last: OutputRecord | None, raw: frozenset[str]) -> dict[str, str | bytes] | None:
+    """The blocks' text in the page as last written, if the file is still what that build wrote:
+    as bytes for the blocks in ``raw``, decoded for the others."""
     data = writer.read(rel) if last is not None else None
     if last is None or data is None or digest(data) != last.bytes_hash:
         return None
-    text = data.decode()
-    return {name: text[start:end] for name, start, end in last.spans}
+    return {name: data[start:end] if name in raw else data[start:end].decode() for name, start, end in last.spans}
 
 
 _FORKED: _Job | None = None

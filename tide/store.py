@@ -78,7 +78,7 @@ class OutputRecord:
     bytes_hash: str
     globals: tuple[str, ...] = ()  # site-wide collections the template read while drawing it
     # For pages whose blocks may be reused when only their layout changes (``layouts``): the
-    # signature of the blocks, what they read, and where each block's text is (in characters).
+    # signature of the blocks, what they read, and where each block's text is (in bytes).
     inner: str = ""
     inner_reads: tuple[str, ...] = ()
     spans: tuple[tuple[str, int, int], ...] = ()

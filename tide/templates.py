@@ -6,7 +6,7 @@ import hashlib
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from . import seo
 from .config import SiteConfig
 from .images import Picture, img_tag
+from .layouts import StandInLeaked
 from .site import CARD, Author, Entry, Term, Tracker
 
 if TYPE_CHECKING:
@@ -109,9 +110,13 @@ class Templates:
             self.env.cache.clear()  # type: ignore[union-attr]
             self._seen = seen
 
-    def render(self, name: str, context: dict[str, Any], tap: Tap | None = None) -> str:
-        """Render template ``name`` (through ``tap`` when given, ``layouts``); any failure becomes
-        a TemplateProblem naming the template line."""
+    @overload
+    def render(self, name: str, context: dict[str, Any]) -> str: ...
+    @overload
+    def render(self, name: str, context: dict[str, Any], tap: Tap) -> bytes: ...
+    def render(self, name: str, context: dict[str, Any], tap: Tap | None = None) -> str | bytes:
+        """Render template ``name`` (through ``tap`` when given, ``layouts``: then encoded); any
+        failure becomes a TemplateProblem naming the template line."""
         try:
             template = self.env.get_template(name)
             ctx = new_context(self.env, template.name, template.blocks, {**self._globals, **context}, shared=True, globals=self._globals)
@@ -121,6 +126,8 @@ class Templates:
                 return self.env.concat(template.root_render_func(ctx))  # (what Template.render does)
             except Exception:  # noqa: BLE001  Jinja maps the traceback to template lines
                 self.env.handle_exception()
+        except StandInLeaked:
+            raise
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else self.folder / (exc.name or name)
             raise TemplateProblem(path, exc.lineno, f"template syntax error: {exc.message}") from None
