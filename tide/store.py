@@ -399,8 +399,10 @@ class Cache:
         return self.folder / f"outputs-{self._output_id()}-{n:03d}.pickle"
 
     def _output_id(self) -> str:
-        """Files that describe one output folder carry its id: the preview and a build may share a cache."""
-        return digest(self.output.encode())[:12]
+        """Files that describe one output folder carry its id: the preview and a build may share a cache.
+        (SHA-256, as before files were told apart by XXH3: a cache made then keeps its file names,
+        and its stale files are written over instead of left behind.)"""
+        return hashlib.sha256(self.output.encode()).hexdigest()[:12]
 
     def _read(self, path: Path, empty: Any) -> Any:
         try:
