@@ -89,6 +89,15 @@ def test_lists_are_paginated_and_link_to_each_other(project: Project) -> None:
     assert broken_links(project.site) == []
 
 
+def test_only_links_and_pictures_to_our_files_are_rewritten(project: Project) -> None:
+    """A link placeholder is rewritten in href and src; the same text in another attribute stays."""
+    project.write("content/pages/about.md", "---\ntitle: 关于\nslug: about\n---\n关于我们。\n")
+    project.article("a", body='[关于](../pages/about.md) 和 <abbr title="tide:pages/about.md">缩写</abbr>\n')
+    project.build()
+    html = project.read("articles/a/index.html")
+    assert '<a href="/about/">关于</a>' in html and '<abbr title="tide:pages/about.md">' in html
+
+
 def test_a_site_under_a_sub_path_links_everything_under_it(project: Project) -> None:
     project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/insight/\nnav: [{title: 关于, url: /about/}]\n")
     project.image("content/media/a.png")

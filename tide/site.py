@@ -20,7 +20,9 @@ from .promos import active_promos
 from .related import link_related
 from .store import BodyStore
 
-_PLACEHOLDER = re.compile(r'(href|src)="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
+# Starts at the literal '="tide:' (the attribute's name is checked in ``Links.resolve``): an
+# alternation first made the search try every position of a body, five times slower.
+_PLACEHOLDER = re.compile(r'="' + LINK_SCHEME + r'([^"#]*)(?:#([^"]*))?"')
 _LOCAL_IMG = re.compile(r'<img\b[^>]*\bsrc="' + LINK_SCHEME + r'[^"]*"[^>]*>')
 _ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
 _SET_BY_PICTURE = {"src", "alt", "loading", "decoding", "width", "height", "srcset", "sizes", "fetchpriority"}
@@ -231,8 +233,10 @@ class Links:
             return img_tag(found, url_of, unescape(attrs.get("alt", "")), BODY_SIZES, eager, extra)
 
         def swap(m: re.Match[str]) -> str:
-            path = self.urls.get(m[2]) or url_of_file(m[2])
-            return f'{m[1]}="{base}{quote(path, safe="/%")}' + (f"#{m[3]}" if m[3] else "") + '"'
+            if not m.string.endswith(("href", "src"), 0, m.start()):
+                return m[0]
+            path = self.urls.get(m[1]) or url_of_file(m[1])
+            return f'="{base}{quote(path, safe="/%")}' + (f"#{m[2]}" if m[2] else "") + '"'
 
         return _PLACEHOLDER.sub(swap, _LOCAL_IMG.sub(picture, html))
 
