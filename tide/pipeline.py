@@ -510,11 +510,11 @@ def _draw(job: _Job, item: _Todo) -> tuple[bytes, set[str], Tap | None, bool] | 
     try:
         if item.blocks is None:
             return templates.render(route.template, context).encode(), read, None, False
-        tap = _tap(item, site, read, given)
+        tap = _tap(item.blocks, item.reuse, site, read, given)
         try:
             page = templates.render(route.template, context, tap)
         except StandInLeaked:
-            tap = _tap(item, site, read, {name: _text(block) for name, block in tap.given.items()})
+            tap = _tap(item.blocks, item.reuse, site, read, {name: _text(block) for name, block in tap.given.items()})
             page = templates.render(route.template, context, tap)
         return page, read, tap, bool(tap.given)
     except TemplateProblem as problem:
@@ -523,12 +523,11 @@ def _draw(job: _Job, item: _Todo) -> tuple[bytes, set[str], Tap | None, bool] | 
         site.tracker.end()
 
 
-def _tap(item: _Todo, site: Site, read: set[str], given: dict[str, str | bytes] | None) -> Tap:
-    assert item.blocks is not None
-    tap = Tap(item.blocks, site.tracker, given)
-    if tap.given and item.reuse is not None:
-        read.update(item.reuse.inner_reads)  # the blocks taken read these last time
-        tap.reads.update(item.reuse.inner_reads)
+def _tap(blocks: frozenset[str], reuse: OutputRecord | None, site: Site, read: set[str], given: dict[str, str | bytes] | None) -> Tap:
+    tap = Tap(blocks, site.tracker, given)
+    if tap.given and reuse is not None:
+        read.update(reuse.inner_reads)  # the blocks taken read these last time
+        tap.reads.update(reuse.inner_reads)
     return tap
 
 
