@@ -25,7 +25,7 @@ from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, theme_digest, up_to_date
 from .images import ImageLibrary
-from .layouts import StandInLeaked, Tap
+from .layouts import Layering, StandInLeaked, Tap
 from .markup import code_stylesheet
 from .output import Staged, Writer
 from .routes import Route, any_collision, check_collisions, plan
@@ -386,8 +386,7 @@ class _Todo:
     route: Route
     sig: str  # its signature before site-wide reads
     inner_sig: str  # the same for the blocks its template fills, without the layouts ("" if not reusable)
-    blocks: frozenset[str] | None  # those blocks, to be tapped (``layouts.Tap``); None: drawn plainly
-    raw: frozenset[str]  # those whose last text may be taken as bytes (``layouts.Layering.raw``)
+    layered: Layering | None  # the blocks its template fills, to be tapped (``layouts.Tap``); None: drawn plainly
     reuse: OutputRecord | None  # the last drawing, when only its layouts changed: its blocks are taken from it
     old: OutputRecord | None  # the last build's record
     full: str  # the full signature, should the page read what it read last time ("" if unknown)
@@ -450,8 +449,7 @@ def _plan(job: _Job, route: Route) -> _Todo | None:
     layered = signatures.templates.layering(route.template)[0] if inner_sig else None
     inner_full = signatures.full(inner_sig, old.inner_reads) if old and layered and old.spans else ""
     reuse = old if inner_full and old and old.inner == inner_full else None
-    blocks, raw = (layered.blocks, layered.raw) if layered else (None, frozenset())
-    return _Todo(route, route_sig, inner_sig, blocks, raw, reuse, old, full, inner_full)
+    return _Todo(route, route_sig, inner_sig, layered, reuse, old, full, inner_full)
 
 
 def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
@@ -505,16 +503,17 @@ def _draw(job: _Job, item: _Todo) -> tuple[bytes, set[str], Tap | None, bool] | 
     """(the page's bytes, what it read, its tap when its blocks were tapped, whether they were reused)."""
     templates, site, route = job.templates, job.site, item.route
     context = {**route.context, "path": route.path}
-    given = _last_blocks(job.writer, route.file, item.reuse, item.raw) if item.blocks is not None else None
+    layered = item.layered
+    given = _last_blocks(job.writer, route.file, item.reuse, layered.raw) if layered is not None else None
     read = site.tracker.begin(route.context)
     try:
-        if item.blocks is None:
+        if layered is None:
             return templates.render(route.template, context).encode(), read, None, False
-        tap = _tap(item.blocks, item.reuse, site, read, given)
+        tap = _tap(layered.blocks, item.reuse, site, read, given)
         try:
             page = templates.render(route.template, context, tap)
         except StandInLeaked:
-            tap = _tap(item.blocks, item.reuse, site, read, {name: _text(block) for name, block in tap.given.items()})
+            tap = _tap(layered.blocks, item.reuse, site, read, {name: _text(block) for name, block in tap.given.items()})
             page = templates.render(route.template, context, tap)
         return page, read, tap, bool(tap.given)
     except TemplateProblem as problem:
