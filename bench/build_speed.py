@@ -11,6 +11,10 @@ article edited, one template edited and one stylesheet edited, each as a whole c
 included), and prints one table: median wall time of the runs, files written, and the peak
 resident memory of the largest process. The tools take turns run by run (ours, Hugo, Pelican,
 ours, ...), so that each one's runs fall in the same minutes of a machine whose speed drifts.
+
+Ours runs twice: with bench/anchor_theme, which makes the same pages as the peers' minimal
+themes (the like-for-like row: the issue's ratios to Hugo are measured that way), and with the
+publication's own theme, which makes half as many pages again, each fuller.
 """
 
 from __future__ import annotations
@@ -81,14 +85,21 @@ class Tool:
 
 
 class Ours(Tool):
-    name = "tide (ours)"
+    """tide with the publication's own theme: more pages than the peers make (author pages,
+    paginated tags and categories, archives, a feed per category) and fuller ones."""
+
+    name = "tide, publication theme"
+    theme = REPO / "templates"
+    folder = "ours"
+    settings = ""  # added to the corpus's site.yaml
 
     def prepare(self) -> None:
-        self.root = WORK / f"ours-{self.size}"
+        self.root = WORK / f"{self.folder}-{self.size}"
         if not (self.root / "content").exists():
             shutil.copytree(self.src / "content", self.root / "content")
+            append(self.root / "content" / "site.yaml", self.settings)
         shutil.rmtree(self.root / "templates", ignore_errors=True)
-        shutil.copytree(REPO / "templates", self.root / "templates")
+        shutil.copytree(self.theme, self.root / "templates", ignore=shutil.ignore_patterns("*.md"))
         self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
         # Installed packages (ours' libraries, Pelican) come with their bytecode compiled by pip; do
         # the same for tide/, or a machine with PYTHONDONTWRITEBYTECODE=1 (this one) compiles it anew
@@ -118,6 +129,24 @@ class Ours(Tool):
         elif scenario == "stylesheet edited":
             append(self.root / "templates" / "static" / "style.css", f".bench-{n} {{ color: red }}\n")  # a rule: minifying drops comments
         return True
+
+
+class OursAnchor(Ours):
+    """tide with bench/anchor_theme: the same pages as the peers' minimal themes, the like-for-like
+    row that the issue's ratios to Hugo are about."""
+
+    name = "tide, anchor theme"
+    theme = HERE / "anchor_theme"
+    folder = "ours-anchor"
+    settings = "pagination: {tag: 0, category: 0}  # as the peers' minimal themes: one page per tag and category\n"
+
+    def edit(self, scenario: str, n: int) -> bool:
+        if scenario == "template edited":
+            append(self.root / "templates" / "base.html", f"<!-- bench {n} -->\n")  # as the peers' base templates
+            return True
+        if scenario == "stylesheet edited":
+            return False  # the anchor themes have no stylesheet
+        return super().edit(scenario, n)
 
 
 class Peer(Tool):
@@ -218,7 +247,7 @@ def main() -> int:
     parser.add_argument("--peers", nargs="*", default=["hugo", "pelican"], choices=["hugo", "pelican"])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    kinds = [Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
+    kinds = [OursAnchor, Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
     rows = []
     for size in args.sizes:
         results = measure([kind(size) for kind in kinds], args.runs)

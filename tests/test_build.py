@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
-from conftest import Project, copy_sample, tree_digest
+from conftest import REPO, Project, copy_sample, tree_digest
 from linkcheck import broken_links
 
 from tide.config import Paths
@@ -86,6 +87,48 @@ def test_lists_are_paginated_and_link_to_each_other(project: Project) -> None:
     assert (project.site / "page/3/index.html").is_file() and not (project.site / "page/4").exists()
     assert (project.site / "tags/ling-shou/page/3/index.html").is_file()
     assert 'href="/page/2/">下一页' in project.read("index.html")
+    assert broken_links(project.site) == []
+
+
+def test_each_list_may_have_its_own_pagination_and_0_keeps_a_list_on_one_page(project: Project) -> None:
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npagination: {home: 2, tag: 0}\n")
+    for i in range(5):
+        project.article(f"a{i}", title=f"文章{i}", date=f"2025-03-0{i + 1} 10:00", front="tags: [零售]\ncategory: 深度\nauthors: [林桥]")
+    project.build()
+    assert (project.site / "page/3/index.html").is_file()
+    assert not (project.site / "tags/ling-shou/page").exists() and project.read("tags/ling-shou/index.html").count("<article") == 5
+    assert not (project.site / "categories/shen-du/page").exists() and not (project.site / "authors/lin-qiao/page").exists()  # (10 each by default)
+    assert broken_links(project.site) == []
+
+
+def test_a_theme_without_a_list_template_has_no_such_pages(project: Project) -> None:
+    """A theme decides which lists the site has: no author.html, no author pages (and no error)."""
+    for name in ("author.html", "archive.html", "archive_year.html", "404.html", "robots.txt"):
+        (project.root / "templates" / name).unlink()
+    project.article("a", front="tags: [零售]\nauthors: [林桥]")
+    project.build()
+    for missing in ("authors", "archive", "404.html", "robots.txt"):
+        assert not (project.site / missing).exists(), missing
+    assert (project.site / "articles/a/index.html").is_file() and (project.site / "feed.xml").is_file()
+    assert "/authors/" not in project.read("sitemap.xml") and "/tags/ling-shou/" in project.read("sitemap.xml")
+
+
+def test_the_benchmark_theme_makes_the_pages_the_peers_make(tmp_path: Path) -> None:
+    """bench/anchor_theme does the work of the peers' minimal themes (bench/anchor_theme/README.md)."""
+    project = Project(tmp_path / "p")
+    shutil.rmtree(project.root / "templates")
+    shutil.copytree(REPO / "bench/anchor_theme", project.root / "templates", ignore=shutil.ignore_patterns("*.md"))
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npagination: {home: 2, tag: 0, category: 0}\n")
+    for i in range(5):
+        project.article(f"a{i}", title=f"文章{i}", date=f"2025-03-0{i + 1} 10:00", front="tags: [零售]\ncategory: 深度\nauthors: [林桥]")
+    project.write("content/pages/about.md", "---\ntitle: 关于\nslug: about\n---\n关于我们。\n")
+    project.build()
+    files = {p.relative_to(project.site).as_posix() for p in project.site.rglob("*") if p.is_file() and not p.name.endswith((".css", ".svg"))}
+    articles = {f"articles/a{i}/index.html" for i in range(5)}
+    lists = {"index.html", "page/2/index.html", "page/3/index.html", "tags/index.html", "tags/ling-shou/index.html"}
+    lists |= {"categories/index.html", "categories/shen-du/index.html"}
+    assert files == articles | lists | {"about/index.html", "feed.xml", "categories/shen-du/feed.xml", "sitemap.xml"}
+    assert "关于我们" in project.read("about/index.html") and project.read("tags/ling-shou/index.html").count("<li>") == 5
     assert broken_links(project.site) == []
 
 

@@ -97,6 +97,15 @@ def test_an_unknown_setting_suggests_the_right_one(project: Project) -> None:
     assert project.errors() == ["content/site.yaml:3: unknown setting 'paginaton'; did you mean 'pagination'?"]
 
 
+def test_a_pagination_for_an_unknown_list_is_named(project: Project) -> None:
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npagination: {home: 10, tags: 0}\n")
+    (error,) = project.errors()
+    assert (
+        error
+        == "content/site.yaml:3: 'pagination' must be a positive whole number, or map home, tag, category, author to whole numbers (0: a list on one page)"
+    )
+
+
 def test_a_template_syntax_error_names_the_template_and_line(project: Project) -> None:
     project.article("a")
     project.write("templates/article.html", "{% extends 'base.html' %}\n{% block main %}\n{% if page.title %}\n{% endblock %}\n")

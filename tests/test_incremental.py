@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import NOW, Project, tree_digest
+from conftest import NOW, REPO, Project, tree_digest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +51,7 @@ single_edits = st.one_of(
     st.tuples(st.just("image"), st.integers(0, 1), st.integers(300, 700)),
     st.tuples(st.just("promo"), st.sampled_from(["2025-01-01", "2025-12-01"])),
     st.tuples(st.just("layout set"), st.sampled_from(["", "（编者按）", "（更正）"])),
+    st.tuples(st.just("list template"), st.sampled_from(["author.html", "archive_year.html", "atom.xml"]), st.booleans()),
 )  # fmt: skip
 edits = st.one_of(single_edits, st.tuples(st.just("both"), single_edits, single_edits))  # two edits, then one build
 
@@ -105,6 +108,14 @@ def apply(project: Project, edit: tuple) -> set[str]:  # type: ignore[type-arg]
         text = re.sub(r"\{% set layout_note = .*? %\}", "", path.read_text())
         path.write_text((f'{{% set layout_note = "{edit[1]}" %}}' if edit[1] else "") + text)
         age(path)
+        touched.add(path)
+    elif kind == "list template":  # the theme drops or regains a list's template, and with it the list's pages
+        path = project.root / "templates" / edit[1]
+        if edit[2]:
+            shutil.copyfile(REPO / "templates" / edit[1], path)
+            age(path)
+        else:
+            path.unlink(missing_ok=True)
         touched.add(path)
     elif kind == "write":
         write_article(project, *edit[1:])
@@ -181,12 +192,19 @@ def test_incremental_output_equals_a_clean_build_after_any_edits(tmp_path_factor
             assert tree_digest(project.site) == expected, f"after {step}"
 
 
-def test_a_body_edit_in_a_kept_builder_reuses_the_graph_and_matches_a_clean_build(project: Project) -> None:
-    for n in range(4):
+def kept_builder(project: Project, articles: int) -> Builder:
+    """A builder kept between builds, as the live preview keeps one, after its first build of
+    ``articles`` articles written long ago."""
+    for n in range(articles):
         write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
     age_all(project)
     preview = Builder(Paths(project.root, project.site), BuildOptions(now=NOW))
     preview.build()
+    return preview
+
+
+def test_a_body_edit_in_a_kept_builder_reuses_the_graph_and_matches_a_clean_build(project: Project) -> None:
+    preview = kept_builder(project, 4)
     for body in ("第一段。\n\n第二段加上了。", "换了第一段。", "换了第一段。\n\n## 新小节"):
         path = project.root / "content/articles/a1.md"
         head, _, _ = path.read_text().partition("\n---\n")
@@ -196,12 +214,44 @@ def test_a_body_edit_in_a_kept_builder_reuses_the_graph_and_matches_a_clean_buil
         assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
+def test_a_list_template_removed_or_added_takes_or_gives_its_pages_in_every_kind_of_build(project: Project) -> None:
+    """Which list templates the theme has shapes the routes: neither the kept graph nor the saved one may stand."""
+    preview = kept_builder(project, 3)
+    author = project.root / "templates/author.html"
+    for present in (False, True):
+        if present:
+            shutil.copyfile(REPO / "templates/author.html", author)
+            age(author)
+        else:
+            author.unlink()
+        expected = clean_digest(project, project.root / "clean")
+        for builder in (preview, Builder(Paths(project.root, project.site), BuildOptions(now=NOW))):
+            builder.build(hint={str(author)} if builder is preview else None)
+            assert (project.site / "authors/lin-qiao/index.html").is_file() == present
+            assert tree_digest(project.site) == expected
+
+
 def test_a_second_build_writes_nothing(project: Project) -> None:
     project.article("a", front="tags: [小米]")
     project.article("b", front="tags: [小米]")
     project.build()
     again = project.build()
     assert again.written == [] and again.deleted == [] and again.compiled == 0
+
+
+def test_a_new_process_that_looks_at_everything_again_redraws_nothing(project: Project) -> None:
+    """Signatures are the same in every process: a set's order (hash seeds differ between
+    processes) once made each command-line build after an untrusted stamp redraw every page."""
+    project.article("a", front="tags: [小米, 京东]\nauthors: [林桥]")
+    printed = []
+    for seed in ("1", "2"):
+        os.utime(project.root / "content/site.yaml")  # just now: too recent to trust, so the next build looks at everything
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, str(REPO / "build.py"), "--root", str(project.root), "build"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout)
+    assert " 0 pages drawn, 0 files written" in printed[1], printed[1]
 
 
 def test_one_article_edited_redraws_only_what_shows_it(project: Project) -> None:

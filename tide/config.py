@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "logo": None,  # a file in content/, e.g. /media/logo.png: the publisher's logo for search engines and share cards
 }
 PERMALINK_TOKENS = {"slug", "year", "month", "day"}
+PAGINATED = ("home", "tag", "category", "author")  # the lists ``pagination`` may set one by one
+# Pages the site has only when the theme has their template: a theme decides which lists exist
+# (a minimal theme without author.html has no author pages, rather than an error at each).
+OPTIONAL_TEMPLATES = ("terms.html", "author.html", "archive.html", "archive_year.html", "404.html", "atom.xml", "sitemap.xml", "robots.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ class SiteConfig:
     base_url: str  # absolute, ends with "/"
     language: str
     timezone: ZoneInfo
-    per_page: int
+    pagination: dict[str, int]  # articles per page of each list in PAGINATED; 0: the whole list on one page
     permalinks: dict[str, str]
     nav: list[dict[str, str]]
     cjk_per_minute: int
@@ -96,6 +100,8 @@ class SiteConfig:
     promos: list[Any]
     logo: str | None = None  # path inside content/
     data: dict[str, Any] = field(default_factory=dict)
+    # Those the theme has; a tuple: a set's repr (part of every signature) changes order between processes.
+    theme_has: tuple[str, ...] = OPTIONAL_TEMPLATES
 
     @property
     def base_path(self) -> str:
@@ -121,7 +127,14 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
 
     for key in ("title", "description", "language"):
         check(key, isinstance(merged[key], str), f"'{key}' must be text")
-    for key in ("pagination", "summary_length", "feed_size", "related_count", "toc_min_headings"):
+    pagination = _pagination(merged["pagination"])
+    lists = ", ".join(PAGINATED)
+    check(
+        "pagination",
+        pagination is not None,
+        f"'pagination' must be a positive whole number, or map {lists} to whole numbers (0: a list on one page)",
+    )
+    for key in ("summary_length", "feed_size", "related_count", "toc_min_headings"):
         check(key, isinstance(merged[key], int) and merged[key] > 0, f"'{key}' must be a positive whole number")
     check("base_url", _is_absolute_url(merged["base_url"]), "'base_url' must be an absolute http(s) URL")
     check("timezone", _zone(merged["timezone"]) is not None, f"unknown timezone '{merged['timezone']}' (e.g. Asia/Shanghai)")
@@ -146,7 +159,7 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         base_url=base,
         language=merged["language"],
         timezone=_zone(merged["timezone"]) or ZoneInfo(DEFAULTS["timezone"]),
-        per_page=merged["pagination"],
+        pagination=pagination or _pagination(DEFAULTS["pagination"]) or {},
         permalinks=permalinks if not any(_permalink_problem(p, k in ("article", "page")) for k, p in permalinks.items()) else DEFAULTS["permalinks"],
         nav=merged["nav"],
         cjk_per_minute=reading["cjk_per_minute"] if isinstance(reading["cjk_per_minute"], int) else 400,
@@ -159,7 +172,17 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         promos=merged["promos"] if isinstance(merged["promos"], list) else [],
         logo=logo if merged["logo"] is not None else None,
         data=load_data(paths.content / "data", errors),
+        theme_has=tuple(name for name in OPTIONAL_TEMPLATES if (paths.templates / name).is_file()),
     )
+
+
+def _pagination(value: Any) -> dict[str, int] | None:
+    """``pagination: 10`` sets every list; ``{home: 10, tag: 0}`` one by one (the rest: 10)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return dict.fromkeys(PAGINATED, value)
+    if isinstance(value, dict) and set(value) <= set(PAGINATED) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()):
+        return {**dict.fromkeys(PAGINATED, DEFAULTS["pagination"]), **value}
+    return None
 
 
 def load_data(folder: Path, errors: ErrorList) -> dict[str, Any]:

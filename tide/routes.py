@@ -61,15 +61,19 @@ class Pager:
 
 
 def paginate(items: list[Entry], per_page: int, base: str) -> list[Pager]:
-    """Split ``items`` into pages at base, base/page/2/, ...; an empty list still gets one page."""
-    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+    """Split ``items`` into pages at base, base/page/2/, ...; an empty list still gets one page;
+    ``per_page`` 0 keeps the whole list on one."""
+    size = per_page or len(items) or 1
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
     return [Pager(n, len(chunks), chunk, base) for n, chunk in enumerate(chunks, start=1)]
 
 
 def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
-    """All routes of the site, in a stable order."""
+    """All routes of the site, in a stable order; the lists in config.OPTIONAL_TEMPLATES only
+    when the theme has their template."""
     c = site.config
-    routes = [Route(p.url, "index.html", {"pager": p}, "the home page") for p in paginate(site.articles, c.per_page, "/")]
+    has = c.theme_has
+    routes = [Route(p.url, "index.html", {"pager": p}, "the home page") for p in paginate(site.articles, c.pagination["home"], "/")]
     for entry in site.articles + site.pages:
         template = str(entry.doc.meta.get("template", f"{entry.doc.kind}.html"))
         routes.append(Route(entry.url, template, {"page": entry}, content_prefix + entry.doc.rel, entry.doc.lines.get("slug", 1)))
@@ -77,23 +81,28 @@ def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
             path = alias if alias.endswith(("/", ".html")) else alias + "/"
             routes.append(Route(path, "redirect.html", {"target": entry}, content_prefix + entry.doc.rel, entry.doc.lines.get("aliases", 1), False))
     for kind, terms, index in (("tag", site.tags, "/tags/"), ("category", site.categories, "/categories/")):
-        routes.append(Route(index, "terms.html", {"kind": kind, "terms": terms}, f"the {kind} index"))
+        if "terms.html" in has:
+            routes.append(Route(index, "terms.html", {"kind": kind, "terms": terms}, f"the {kind} index"))
         for term in terms:
-            for p in paginate(term.members, c.per_page, term.url):
+            for p in paginate(term.members, c.pagination[kind], term.url):
                 routes.append(Route(p.url, "term.html", {"term": term, "pager": p}, f"{kind} '{term.name}'"))
-            if kind == "category":
+            if kind == "category" and "atom.xml" in has:
                 routes.append(_feed(term.url + "feed.xml", f"{c.title} · {term.name}", term.members[: c.feed_size], term.url))
-    for author in site.authors:
-        for p in paginate(author.members, c.per_page, author.url):
-            routes.append(Route(p.url, "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
-    routes += [
-        *archive_routes(site.articles, c.timezone),
-        Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False),
-        _feed(FEED, c.title, site.articles[: c.feed_size], "/"),
-        Route("/robots.txt", "robots.txt", {}, "robots.txt", in_sitemap=False),
-    ]
-    sitemap = [r for r in routes if r.in_sitemap and r.path.endswith("/")]
-    return routes + [Route("/sitemap.xml", "sitemap.xml", {"routes": sitemap}, "the sitemap", in_sitemap=False)]
+    if "author.html" in has:
+        for author in site.authors:
+            for p in paginate(author.members, c.pagination["author"], author.url):
+                routes.append(Route(p.url, "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
+    routes += archive_routes(site.articles, c.timezone, has)
+    if "404.html" in has:
+        routes.append(Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False))
+    if "atom.xml" in has:
+        routes.append(_feed(FEED, c.title, site.articles[: c.feed_size], "/"))
+    if "robots.txt" in has:
+        routes.append(Route("/robots.txt", "robots.txt", {}, "robots.txt", in_sitemap=False))
+    if "sitemap.xml" in has:
+        sitemap = [r for r in routes if r.in_sitemap and r.path.endswith("/")]
+        routes.append(Route("/sitemap.xml", "sitemap.xml", {"routes": sitemap}, "the sitemap", in_sitemap=False))
+    return routes
 
 
 def _feed(path: str, title: str, entries: list[Entry], home: str) -> Route:
@@ -110,15 +119,16 @@ def archive(articles: list[Entry], tz: Any) -> list[tuple[int, list[tuple[int, l
     return years
 
 
-def archive_routes(articles: list[Entry], tz: Any) -> list[Route]:
-    """/archive/ lists the years and months with counts; /archive/YYYY/ lists one year's articles.
+def archive_routes(articles: list[Entry], tz: Any, has: tuple[str, ...]) -> list[Route]:
+    """/archive/ lists the years and months with counts; /archive/YYYY/ lists one year's articles
+    (each when the theme ``has`` its template).
 
     One page a year keeps an edit from redrawing a page of every article the site has.
     """
     years = archive(articles, tz)
     index = [(year, [(month, len(items)) for month, items in months]) for year, months in years]
-    routes = [Route("/archive/", "archive.html", {"years": index}, "the archive")]
-    for year, months in years:
+    routes = [Route("/archive/", "archive.html", {"years": index}, "the archive")] if "archive.html" in has else []
+    for year, months in years if "archive_year.html" in has else ():
         routes.append(Route(f"/archive/{year}/", "archive_year.html", {"year": year, "months": months}, f"the archive of {year}"))
     return routes
 
