@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -318,18 +317,6 @@ def test_a_corrupt_cache_is_discarded_without_a_crash(project: Project) -> None:
         f.write_bytes(b"not a pickle")
     project.build()
     assert (project.site / "articles/a/index.html").is_file()
-
-
-def test_the_body_store_keeps_a_body_in_one_page(project: Project) -> None:
-    """64 KiB pages: the setting only takes when given before the file is switched to its log mode."""
-    project.article("a", body="正文。" * 4000)  # (a 36 KB body: over six pages of 4 KiB)
-    project.build()
-    db = sqlite3.connect(project.root / ".cache/bodies.sqlite")
-    try:
-        assert db.execute("PRAGMA page_size").fetchone() == (65536,)
-        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    finally:
-        db.close()
 
 
 def test_a_category_change_alone_changes_related_articles(project: Project) -> None:

@@ -141,10 +141,6 @@ class BodyStore(SQLiteFile):
     wrote = False  # this process added bodies: ``checkpoint`` before it ends
 
     def _opened(self, db: sqlite3.Connection) -> None:
-        # Pages of 64 KiB (taken by a new file only): a 23 KB body then fits in one page instead of
-        # spilling over six of 4 KiB; storing a body went from ~90-190 to ~35 µs, 1.5 s of a cold
-        # build's parent process at 10,000 articles.
-        db.execute("PRAGMA page_size=65536")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
 
