@@ -91,13 +91,18 @@ class Ours(Tool):
     name = "tide, publication theme"
     theme = REPO / "templates"
     folder = "ours"
-    settings = ""  # added to the corpus's site.yaml
+    settings: dict[str, str] = {}  # site.yaml keys set over the corpus's
 
     def prepare(self) -> None:
         self.root = WORK / f"{self.folder}-{self.size}"
         if not (self.root / "content").exists():
             shutil.copytree(self.src / "content", self.root / "content")
-            append(self.root / "content" / "site.yaml", self.settings)
+        site_yaml = self.root / "content" / "site.yaml"
+        text = site_yaml.read_text(encoding="utf-8")
+        for key, value in self.settings.items():  # in place of the corpus's own line (a key twice is not YAML)
+            line = f"{key}: {value}"
+            text = re.sub(rf"(?m)^{key}:.*$", line, text) if re.search(rf"(?m)^{key}:", text) else text + line + "\n"
+        site_yaml.write_text(text, encoding="utf-8")
         shutil.rmtree(self.root / "templates", ignore_errors=True)
         shutil.copytree(self.theme, self.root / "templates", ignore=shutil.ignore_patterns("*.md"))
         self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
@@ -138,7 +143,7 @@ class OursAnchor(Ours):
     name = "tide, anchor theme"
     theme = HERE / "anchor_theme"
     folder = "ours-anchor"
-    settings = "pagination: {tag: 0, category: 0}  # as the peers' minimal themes: one page per tag and category\n"
+    settings = {"pagination": "{home: 10, tag: 0, category: 0}"}  # as the peers' minimal themes: one page per tag and category
 
     def edit(self, scenario: str, n: int) -> bool:
         if scenario == "template edited":
