@@ -97,6 +97,14 @@ def test_an_unknown_setting_suggests_the_right_one(project: Project) -> None:
     assert project.errors() == ["content/site.yaml:3: unknown setting 'paginaton'; did you mean 'pagination'?"]
 
 
+def test_a_key_given_twice_in_site_yaml_or_a_data_file_is_named_where_it_comes_again(project: Project) -> None:
+    project.write("content/site.yaml", "title: 刊物\npagination: 10\nbase_url: https://example.org/\npagination: 5\n")
+    assert project.errors() == ["content/site.yaml:4: 'pagination' is given twice"]
+    project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\n")
+    project.write("content/data/authors.yaml", "lin-qiao: {name: 林桥}\nwang: {name: 王明}\nlin-qiao: {name: 林乔}\n")
+    assert project.errors() == ["content/data/authors.yaml:3: 'lin-qiao' is given twice"]
+
+
 def test_a_pagination_for_an_unknown_list_is_named(project: Project) -> None:
     project.write("content/site.yaml", "title: 刊物\nbase_url: https://example.org/\npagination: {home: 10, tags: 0}\n")
     (error,) = project.errors()

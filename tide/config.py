@@ -190,7 +190,9 @@ def load_data(folder: Path, errors: ErrorList) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
         try:
-            data[path.stem] = yamldoc.parse(path.read_text(encoding="utf-8")).value
+            doc = yamldoc.parse(path.read_text(encoding="utf-8"))
+            data[path.stem] = doc.value
+            _report_duplicates(path, doc, errors)  # (two authors under one id: the first would vanish)
         except yamldoc.YamlProblem as exc:
             errors.add(path, exc.line, exc.message)
         except UnicodeDecodeError:
@@ -209,7 +211,15 @@ def _read_yaml_mapping(path: Path, errors: ErrorList) -> tuple[dict[str, Any], d
     if not isinstance(doc.value, dict):
         errors.add(path, 1, "site settings must be a mapping of 'key: value' lines")
         return {}, {}
+    _report_duplicates(path, doc, errors)
     return doc.value, doc.key_lines
+
+
+def _report_duplicates(path: Path, doc: yamldoc.YamlDoc, errors: ErrorList) -> None:
+    """A top-level key given twice is an error at its second line, as in front matter: YAML
+    would quietly keep the last."""
+    for key, line in doc.duplicate_keys:
+        errors.add(path, line, f"'{key}' is given twice")
 
 
 def _is_absolute_url(value: Any) -> bool:
