@@ -15,6 +15,11 @@ ours, ...), so that each one's runs fall in the same minutes of a machine whose 
 Ours runs twice: with bench/anchor_theme, which makes the same pages as the peers' minimal
 themes (the like-for-like row: the issue's ratios to Hugo are measured that way), and with the
 publication's own theme, which makes half as many pages again, each fuller.
+
+Two rows are not builds (leave them out with --no-floor): every article body converted by
+Python-Markdown on every core and nothing else, with tide's converter and with the stock one
+the issue measured (bench/markdown_alone.py). Their cold time beside Hugo's is the floor under
+any cold build that uses Python-Markdown.
 """
 
 from __future__ import annotations
@@ -78,10 +83,19 @@ class Tool:
     def __init__(self, size: int) -> None:
         self.size, self.src = size, corpus(size)
 
-    def prepare(self) -> None: ...
-    def clean(self) -> None: ...
-    def build(self) -> tuple[float, int, int]: ...
-    def edit(self, scenario: str, n: int) -> bool: ...  # False: not applicable
+    def prepare(self) -> None:
+        """Make the tool's project from the corpus (once; kept between runs)."""
+
+    def clean(self) -> None:
+        """Remove its output and caches: the next build is cold."""
+
+    def build(self) -> tuple[float, int, int]:
+        """(wall seconds, peak memory in KiB, files written) of one whole command."""
+        raise NotImplementedError
+
+    def edit(self, scenario: str, n: int) -> bool:
+        """Make the scenario's edit; False when it does not apply to this tool."""
+        raise NotImplementedError
 
 
 class Ours(Tool):
@@ -154,6 +168,31 @@ class OursAnchor(Ours):
         return super().edit(scenario, n)
 
 
+class MarkdownAlone(Tool):
+    """Not a build: every article body through tide's Markdown converter on every core, nothing
+    else (``markdown_alone.py``). Its cold time beside Hugo's is the floor under our cold build."""
+
+    name = "Python-Markdown alone, tide's converter (no pages)"
+    flags: tuple[str, ...] = ()
+
+    def prepare(self) -> None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "tide")], check=True)  # (as Ours.prepare)
+
+    def build(self) -> tuple[float, int, int]:
+        wall, peak, _ = run([sys.executable, str(HERE / "markdown_alone.py"), str(self.src / "content"), *self.flags], REPO)
+        return wall, peak, -1  # (no files: shown as a dash)
+
+    def edit(self, scenario: str, n: int) -> bool:
+        return False  # a cold conversion is all it measures
+
+
+class MarkdownStock(MarkdownAlone):
+    """The same with Python-Markdown as installed and the extensions the issue measured."""
+
+    name = "Python-Markdown alone, stock extra+toc+codehilite (no pages)"
+    flags = ("--stock",)
+
+
 class Peer(Tool):
     """A peer fed the corpus through its adapter in ../shared/bench/anchors/."""
 
@@ -163,7 +202,8 @@ class Peer(Tool):
     caches: tuple[str, ...] = ()
     base_template = ""  # edited in the template scenario
 
-    def command(self) -> list[str]: ...
+    def command(self) -> list[str]:
+        raise NotImplementedError
 
     def prepare(self) -> None:
         self.root = WORK / f"{self.anchor}-{self.size}"
@@ -250,9 +290,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peers", nargs="*", default=["hugo", "pelican"], choices=["hugo", "pelican"])
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="leave out the Markdown-alone rows")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    kinds = [OursAnchor, Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
+    kinds: list[type[Tool]] = [OursAnchor, Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
+    kinds += [MarkdownAlone, MarkdownStock] if args.floor else []
     rows = []
     for size in args.sizes:
         results = measure([kind(size) for kind in kinds], args.runs)
@@ -264,7 +306,8 @@ def main() -> int:
                     continue
                 wall, peak, written = value
                 ratio = f"{wall / hugo_cold[0]:.2f}x" if hugo_cold else ""
-                rows.append(f"| {size:,} | {name} | {scenario} | {wall:.2f} s | {ratio} | {written:,} | {peak / 1024:,.0f} MiB |")
+                files = f"{written:,}" if written >= 0 else "—"
+                rows.append(f"| {size:,} | {name} | {scenario} | {wall:.2f} s | {ratio} | {files} | {peak / 1024:,.0f} MiB |")
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; median of {args.runs} run(s); whole commands, start-up included")
     print("| articles | tool | scenario | wall time | vs Hugo cold | files written | peak memory (largest process) |")
     print("|---|---|---|---|---|---|---|")
