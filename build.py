@@ -11,8 +11,9 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from tide.config import Paths
+from tide.config import BuildOptions, Paths
 from tide.errors import BuildFailed
+from tide.projectlock import one_build_at_a_time
 
 HERE = Path(__file__).resolve().parent
 
@@ -95,11 +96,15 @@ def _paths(args: argparse.Namespace, default_output: str) -> Paths:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from tide.config import BuildOptions
-    from tide.freshness import quick_check
-
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
     paths = _paths(args, "site")
+    with one_build_at_a_time(paths.root, "this build"):
+        return _build(paths, options)
+
+
+def _build(paths: Paths, options: BuildOptions) -> int:
+    from tide.freshness import quick_check
+
     fresh, stamps, cache = quick_check(paths, options, meanwhile=_import_build)
     if fresh:
         print(f"{paths.output} is up to date: nothing changed")
@@ -128,14 +133,14 @@ def run_clean(args: argparse.Namespace) -> int:
     import shutil
 
     root = args.root.resolve()
-    for name in ("site", ".preview", ".cache"):
-        shutil.rmtree(root / name, ignore_errors=True)
+    with one_build_at_a_time(root, "clean"):
+        for name in ("site", ".preview", ".cache"):
+            shutil.rmtree(root / name, ignore_errors=True)
     print("removed site/, .preview/ and .cache/")
     return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from tide.config import BuildOptions
     from tide.serve import serve
 
     drafts = not args.no_drafts

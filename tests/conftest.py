@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +28,28 @@ base_url: https://example.org/
 nav:
   - {title: 首页, url: /}
 """
+
+
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tide.projectlock import one_build_at_a_time
+with one_build_at_a_time(Path(sys.argv[2])):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@contextmanager
+def project_lock_held(root: Path) -> Iterator[None]:
+    """Hold the project's build lock from another process, as a running build would, until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(REPO), str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.communicate("\n", timeout=30)
 
 
 class Project:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 
-from conftest import Project
+import pytest
+from conftest import REPO, Project, project_lock_held
 
 
 def test_help_lists_every_command_and_build_option(project: Project) -> None:
@@ -76,3 +79,28 @@ def test_a_second_build_is_up_to_date_until_a_source_changes(project: Project) -
     os.utime(project.root / "templates/robots.txt", (long_ago + 120, long_ago + 120))
     assert project.cli().stdout.startswith("built ")
     assert project.read("robots.txt") == "User-agent: *\n"
+
+
+@pytest.mark.parametrize("command", ["build", "clean"])
+def test_a_second_build_or_clean_waits_for_the_one_running(project: Project, command: str) -> None:
+    """Builds, the preview and ``clean`` share the cache: the second waits, says so, then does its work."""
+    project.article("a")
+    assert project.cli("build").returncode == 0
+    source = project.root / "content/articles/a.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("正文第一段", "正文改过"), encoding="utf-8")
+    with project_lock_held(project.root):
+        second = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "--root", str(project.root), command], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert second.stderr is not None
+        said = second.stderr.readline()
+        assert f"another build of {project.root} is running" in said and "waits for it to finish" in said
+        time.sleep(0.5)
+        assert second.poll() is None, "it went on while the lock was held"
+        assert "正文改过" not in project.read("articles/a/index.html") and (project.root / ".cache").is_dir()  # nothing done yet
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    if command == "build":
+        assert "1 sources converted" in out and "正文改过" in project.read("articles/a/index.html")
+    else:
+        assert not (project.root / "site").exists() and not (project.root / ".cache").exists()

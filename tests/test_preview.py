@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser import chromium
-from conftest import REPO, copy_sample
+from conftest import REPO, copy_sample, project_lock_held
 from playwright.sync_api import Browser, Page
 
 ARTICLE = "content/articles/2025/luckin-ledger.md"
@@ -193,3 +193,16 @@ def test_a_busy_port_gets_a_clear_message(server: Server) -> None:
     out, _ = second.communicate(timeout=60)
     assert second.returncode == 1
     assert f"port {port} on 127.0.0.1 is busy" in out and f"--port {int(port) + 1}" in out
+
+
+def test_an_edit_waits_while_another_build_of_the_project_runs(server: Server) -> None:
+    """The preview shares the cache with command-line builds: its rebuild waits its turn, says so,
+    and then shows the edit (a page asked for meanwhile waits for that build)."""
+    written = server.root / ".preview/articles/luckin-coffee-unit-economics/index.html"
+    with project_lock_held(server.root):
+        server.edit(ARTICLE, "拆一拆瑞幸的账本。", "拆一拆瑞幸的账本。等另一次构建结束后才出现的一句。")
+        time.sleep(1.5)  # the preview sees a save within milliseconds: by now its build is waiting
+        assert "等另一次构建结束后才出现的一句。" not in written.read_text(encoding="utf-8")
+    status, body = server.get("/articles/luckin-coffee-unit-economics/")
+    assert status == 200 and "等另一次构建结束后才出现的一句。" in body
+    wait_for_line(server.process, "the preview waits for it to finish")  # (printed while it waited)

@@ -33,6 +33,7 @@ from watchdog.observers import Observer
 from .config import BuildOptions, Paths
 from .errors import BuildError, BuildFailed
 from .pipeline import Builder, BuildResult
+from .projectlock import one_build_at_a_time
 
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".tide-new")
 CLIENT_JS = (Path(__file__).parent / "preview_client.js").read_text(encoding="utf-8")
@@ -61,7 +62,8 @@ class Preview:
     # -- building -------------------------------------------------------------------------
     def rebuild(self, changed: set[str] | None = None) -> tuple[BuildResult | None, list[BuildError]]:
         try:
-            result = self.builder.build(hint=changed)
+            with one_build_at_a_time(self.paths.root, "the preview"):
+                result = self.builder.build(hint=changed)
         except BuildFailed as failed:
             return None, failed.errors
         except Exception as exc:  # noqa: BLE001  the preview must survive anything a save can do
@@ -264,5 +266,6 @@ async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open
         observer.join(timeout=2)
         server.stop()
         preview.executor.shutdown(wait=True, cancel_futures=True)
-        preview.builder.save()
+        with one_build_at_a_time(paths.root, "the preview's last save"):
+            preview.builder.save()
     return 0
