@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -317,6 +318,51 @@ def test_a_corrupt_cache_is_discarded_without_a_crash(project: Project) -> None:
         f.write_bytes(b"not a pickle")
     project.build()
     assert (project.site / "articles/a/index.html").is_file()
+
+
+def _drop_some_bodies(store: Path) -> None:
+    db = sqlite3.connect(store)
+    db.execute("DELETE FROM bodies WHERE rowid IN (SELECT rowid FROM bodies ORDER BY key LIMIT 2)")
+    db.commit()
+    db.close()
+
+
+def _replace_store(store: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        store.with_name(store.name + suffix).unlink(missing_ok=True)
+    store.write_bytes(b"not a database " * 64)
+
+
+DAMAGE = {
+    "store deleted": lambda store: [store.with_name(store.name + s).unlink(missing_ok=True) for s in ("", "-wal", "-shm")],
+    "store not a database": _replace_store,
+    "bodies missing from it": _drop_some_bodies,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("title", [TITLES[1], "新标题"])  # a body edit (the saved graph would do), a front matter edit
+def test_a_damaged_body_store_is_rebuilt_not_reported(project: Project, damage: str, title: str) -> None:
+    """The index of compiled sources points into the body store: when the store is gone, is not a
+    database, or lacks some bodies, the next build that has work converts those sources again
+    (also when a body edit would take the saved graph), and the output is a clean build's."""
+    for n in range(4):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, "第一段。")
+    age_all(project)
+    for n in range(4):
+        age(project.root / f"content/articles/a{n}.md")
+    project.build()
+    DAMAGE[damage](project.root / ".cache/bodies.sqlite")
+    assert project.build().path == "up to date"  # (nothing to draw: nothing read from the store)
+    write_article(project, 1, title, 2, TAGS[1:3], False, "第一段改了。")
+    assert project.build().compiled >= (2 if damage == "bodies missing from it" else 4)  # (the edited one may be among the lost)
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_an_article_without_a_body_is_published_empty(project: Project) -> None:
+    project.write("content/articles/empty.md", "---\ntitle: 只有标题\ndate: 2025-03-01 10:00\n---\n")
+    project.build()
+    assert "只有标题" in project.read("articles/empty/index.html") and "只有标题" in project.read("index.html")
 
 
 def test_a_category_change_alone_changes_related_articles(project: Project) -> None:

@@ -30,7 +30,7 @@ from .markup import code_stylesheet
 from .output import Staged, Writer
 from .routes import Route, any_collision, check_collisions, plan
 from .site import Entry, Selection, Site, SiteView, build_site
-from .store import Cache, OutputRecord, digest
+from .store import Cache, OutputRecord, SourceRecord, digest
 from .templates import TemplateProblem, Templates, build_helpers, compiled_settings
 
 PARALLEL_RENDER_FROM = 400  # pages; fewer are drawn faster in one process
@@ -203,6 +203,8 @@ class Builder:
         ref = self.cache.state.graph
         if not (self.cache.persistent and ref and ref.config == digest(config_key.encode()) and stamps.data == ref.data_stamp != ""):
             return None
+        if not self.cache.bodies_intact() or self.cache.bodies.count() < self.cache.state.bodies:
+            return None  # its entries' bodies are gone, or some of them: a full build finds which (``_bodies_lost``)
         before, now = ref.sources, stamps.sources
         if before.keys() != now.keys():
             return None  # a source added or removed changes the graph's shape: link the site again
@@ -275,12 +277,13 @@ class Builder:
         for gone in changed:
             del index[gone]
         stale = []
+        lost = self._bodies_lost(index) if only is None else set()
         for rel, path in current.items():
             record, st = index.get(rel), os.stat(path)
-            if record is not None and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size:
+            if record is not None and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size and rel not in lost:
                 continue
             with open(path, "rb") as f:
-                if record is not None and record.text_hash == digest(f.read()):  # touched, not changed
+                if record is not None and rel not in lost and record.text_hash == digest(f.read()):  # touched, not changed
                     record.mtime_ns, record.size = trusted_mtime(st.st_mtime_ns), st.st_size
                     index[rel] = record  # noted as changed, so that it is saved
                     continue
@@ -290,7 +293,7 @@ class Builder:
             done.record.tz = tz
             index[done.rel] = done.record
             changed.add(done.rel)
-            if done.html:
+            if done.record.rendered is not None:  # (an empty body is a body too: its pages read it)
                 pending.append((done.record.text_hash, done.html))
             if len(pending) >= 256:
                 self.cache.bodies.put_many(pending)
@@ -301,6 +304,14 @@ class Builder:
             for e in index[rel].errors:
                 errors.errors.append(e)
         return len(stale), changed
+
+    def _bodies_lost(self, index: Mapping[str, SourceRecord]) -> set[str]:
+        """Sources whose converted body is missing from the store (a damaged cache): converted again,
+        not reported as a page's error. A full build asks; 10,000 keys take milliseconds."""
+        if not self.cache.persistent or not index:
+            return set()
+        kept = self.cache.bodies.keys()
+        return {rel for rel, r in index.items() if r.rendered is not None and r.text_hash not in kept}
 
     def _compiled(self) -> dict[str, tuple]:  # type: ignore[type-arg]
         return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}

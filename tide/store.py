@@ -4,7 +4,8 @@ Compiled bodies live in SQLite, read one at a time when a page is drawn, so memo
 however large the site grows. The compiled sources and the output records are pickles in shards,
 read when touched and written when changed, so an edit of one article reads and writes a few
 small files; the state a build with nothing to do needs is one small pickle. A cache written by
-another version of the engine, or one that cannot be read, is thrown away without a word.
+another version of the engine, or one that cannot be read, is thrown away without a word; so is
+the index when the body store it points into is gone, unreadable, or short of bodies.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class OutputState:
     published_key: str = ""  # which ``Cache.published`` belongs to this state (that list is in a file of its own)
     graph: GraphRef | None = None  # the saved site graph that matches these records, if any
     outputs: int = 0  # how many output records there are
+    bodies: int = 0  # how many bodies the store held after that build: fewer now, and it was damaged
     readers: dict[str, set[str]] = field(default_factory=dict)  # site-wide collection -> outputs that read it (``Records``)
 
 
@@ -135,6 +137,11 @@ class SQLiteFile:
         self._conn = None
 
 
+class BodyMissing(LookupError):
+    """The index points at a body the store does not have: the cache was damaged (a full build
+    finds these before drawing and converts their sources again; ``Builder._bodies_lost``)."""
+
+
 class BodyStore(SQLiteFile):
     """Compiled HTML bodies by content hash."""
 
@@ -152,11 +159,31 @@ class BodyStore(SQLiteFile):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             self.wrote = False
 
+    def intact(self) -> bool:
+        """Whether the store is there and reads as a database; if not, it starts again empty (and
+        what pointed into it, the index of compiled sources, must go too)."""
+        if self.path.exists():
+            try:
+                self._db().execute("SELECT 1 FROM bodies LIMIT 1").fetchall()
+                return True
+            except sqlite3.DatabaseError:  # (not a database, or torn)
+                self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        return False
+
     def get(self, key: str) -> str:
         row = self._db().execute("SELECT html FROM bodies WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise KeyError(f"body {key} is missing from the cache")
+            raise BodyMissing(f"the build cache has lost a converted body ({key}); build again with --no-cache, or run 'python build.py clean' first")
         return str(row[0])
+
+    def count(self) -> int:
+        """How many bodies there are (a scan of the key index: under a millisecond at 10,000)."""
+        return int(self._db().execute("SELECT count(*) FROM bodies").fetchone()[0])
+
+    def keys(self) -> set[str]:
+        return {key for (key,) in self._db().execute("SELECT key FROM bodies")}
 
     def has(self, key: str) -> bool:
         return self._db().execute("SELECT 1 FROM bodies WHERE key = ?", (key,)).fetchone() is not None
@@ -171,7 +198,7 @@ class BodyStore(SQLiteFile):
     def keep_only(self, keys: set[str]) -> None:
         """Drop bodies no source uses any more, so the cache does not grow without end."""
         db = self._db()
-        stale = [k for (k,) in db.execute("SELECT key FROM bodies") if k not in keys]
+        stale = [k for k in self.keys() if k not in keys]
         if stale:
             db.execute("BEGIN")
             db.executemany("DELETE FROM bodies WHERE key = ?", [(k,) for k in stale])
@@ -313,6 +340,7 @@ class Cache:
         self._template_facts_saved: dict[str, TemplateFacts] = {}
         self.state = OutputState(self.output)
         self.bodies = BodyStore(self.folder / "bodies.sqlite")
+        self._bodies_intact: bool | None = None
         self._records: Records | None = None
         self._published: dict[str, str] | None = None
         self._published_dirty = False
@@ -331,11 +359,20 @@ class Cache:
         if self.persistent and not self._dirty_file().exists():
             self._dirty_file().touch()
 
+    def bodies_intact(self) -> bool:
+        """Whether the body store was found whole (asked once: a store found damaged starts again
+        empty, and the index and the saved graph, which point into it, are not used)."""
+        if self._bodies_intact is None:
+            self._bodies_intact = self.bodies.intact()
+        return self._bodies_intact
+
     @property
     def index(self) -> Index:
         """The compiled sources, each shard read on first use: a build with nothing to do never needs them."""
         if self._index is None:
             self._index = Index(lambda n: self._read(self._shard_file(n), None))
+            if not self.bodies_intact():  # the bodies are gone: the index would point at nothing
+                self._index.clear()  # (so that every shard on disk is replaced)
             cjk.SLUGS.update(self._read(self.folder / "slugs.pickle", {}))
         return self._index
 
@@ -450,6 +487,8 @@ class Cache:
         if self._template_facts is not None and self._template_facts != self._template_facts_saved:
             self._write(self.folder / "template-facts.pickle", self._template_facts)
             self._template_facts_saved = dict(self._template_facts)
+        if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
+            self.bodies.keep_only({r.text_hash for r in self._index.values()})
         if outputs_too:
             if self._records is not None and self._records.dirty:
                 self.mark_dirty()  # until the state that counts these records is written too
@@ -460,10 +499,9 @@ class Cache:
             if self._published_dirty:
                 self._write(self._published_file(), (self.state.published_key, self._published))
                 self._published_dirty = False
+            self.state.bodies = self.bodies.count()
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
-        if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
-            self.bodies.keep_only({r.text_hash for r in self._index.values()})
 
     def discard(self) -> None:
         """Remove a throw-away cache (``--no-cache``)."""

@@ -19,6 +19,7 @@ from .config import SiteConfig
 from .images import Picture, img_tag
 from .layouts import StandInLeaked
 from .site import CARD, Author, Entry, Term, Tracker
+from .store import BodyMissing
 
 if TYPE_CHECKING:
     from .assets import Assets
@@ -177,6 +178,8 @@ def _template_frame(tb: TracebackType | None, folder: Path, fallback: str) -> tu
 def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"undefined value: {exc.message}"
+    if isinstance(exc, BodyMissing):
+        return str(exc)  # (not the template's fault: the message says what to do)
     return f"{type(exc).__name__}: {exc}"
 
 
