@@ -359,6 +359,28 @@ def test_a_damaged_body_store_is_rebuilt_not_reported(project: Project, damage: 
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
 
 
+@pytest.mark.parametrize("then", ["output deleted", "title edited"])
+def test_unreadable_index_shards_with_a_saved_graph_still_give_the_whole_site(project: Project, then: str) -> None:
+    """The saved graph lets a build look only at the sources changed since; when the graph then
+    will not do (the output was deleted, a title changed), every source is looked at again, so
+    an index shard the cache could not read leaves nothing out."""
+    for n in range(4):
+        write_article(project, n, TITLES[n], n + 1, TAGS[n : n + 2], False, f"第一段。[下一篇](a{(n + 1) % 4}.md)")
+    age_all(project)
+    for n in range(4):
+        age(project.root / f"content/articles/a{n}.md")
+    project.build()
+    for shard in (project.root / ".cache").glob("index-*.pickle"):
+        shard.write_bytes(b"not a pickle")
+    if then == "output deleted":
+        shutil.rmtree(project.site)
+        write_article(project, 1, TITLES[1], 2, TAGS[1:3], False, "第一段改了。[下一篇](a2.md)")
+    else:
+        write_article(project, 1, "新标题", 2, TAGS[1:3], False, "第一段。[下一篇](a2.md)")
+    project.build()
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
 def test_an_article_without_a_body_is_published_empty(project: Project) -> None:
     project.write("content/articles/empty.md", "---\ntitle: 只有标题\ndate: 2025-03-01 10:00\n---\n")
     project.build()

@@ -103,6 +103,7 @@ class Builder:
         config_key = repr(config)  # the settings and data, as one value to compare with the last build's
         selection = Selection(moment, self.options.drafts, self.options.future)
         since_saved = self._load_saved_graph(config, config_key, stamps, theme) if stamps is not None and self.last is None else None
+        known = len(errors.errors)
         compiled_count, changed = self._compile(config, errors, only if since_saved is None else since_saved)
         changed |= since_saved or set()  # changed since the saved graph was built, whenever the index learnt it
         clock.lap("load")
@@ -112,6 +113,9 @@ class Builder:
         in_place = self.paths.output.is_dir()  # (an output deleted by hand is made again in full)
         if last and not errors and in_time and in_place and last.applies(config_key, data_stamp, changed, self.cache.index):
             return self._on_last_graph(last, config, changed, theme, stamp, compiled_count, errors, clock, moment)
+        if only is not None or since_saved is not None:  # the last graph will not do, and only some sources were looked at:
+            del errors.errors[known:]  # look at all (an index shard the cache could not read would leave sources out)
+            compiled_count += self._compile(config, errors)[0]
         covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
         media = self.images.refresh(self.paths.content / "media", covers, self.options.jobs)
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors, self.cache.related)
