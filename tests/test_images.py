@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from conftest import NOW, Project, tree_digest
 from PIL import Image
@@ -143,6 +144,22 @@ def test_image_cache_survives_a_corrupt_manifest(project: Project) -> None:
     (project.root / ".cache/images/manifest.pickle").write_bytes(b"garbage")
     project.article("a", body="![图](../media/a.png)\n\n改了。\n")
     assert project.build().images == 1
+
+
+def test_a_damaged_picture_in_the_cache_is_made_again_not_published(project: Project) -> None:
+    project.image("content/media/a.png")
+    project.article("a", body="![图](../media/a.png)\n")
+    project.build()
+    variant = sorted((project.root / ".cache/images").glob("*-480.webp"))[0]
+    variant.write_bytes(variant.read_bytes()[:100])  # cut short, as by a full disk or a crash
+    shutil.rmtree(project.site)  # (the site must be made again from the cache)
+    assert project.build().images == 1
+    for published in (project.site / "media").glob("a.480.*.webp"):
+        with Image.open(published) as picture:
+            picture.load()  # a truncated file fails here
+    clean = project.root / "clean"
+    Builder(Paths(project.root, clean), BuildOptions(now=NOW, use_cache=False)).build()
+    assert tree_digest(project.site) == tree_digest(clean)
 
 
 def test_many_images_are_processed_on_every_core_with_the_same_result(project: Project) -> None:

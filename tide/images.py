@@ -90,6 +90,7 @@ class _Blob:
     height: int
     format: str
     made: dict[str, tuple[int, int, str]]  # variant name ("480", "png-480", "thumb", "share") -> (w, h, cache key)
+    sizes: dict[str, int] = field(default_factory=dict)  # cache key -> bytes written: a file damaged since is made again
 
 
 class ImageLibrary:
@@ -170,7 +171,16 @@ class ImageLibrary:
             pass
 
     def _complete(self, blob: _Blob) -> bool:
-        return all((self.folder / key).is_file() for _, _, key in blob.made.values())
+        """Every variant is in the cache, with the size it was written with (a cache file cut short
+        or written over would otherwise be copied into the site as it is)."""
+        sizes = getattr(blob, "sizes", {})  # (a manifest from before sizes were kept: made again)
+        for _, _, key in blob.made.values():
+            try:
+                if os.stat(self.folder / key).st_size != sizes.get(key):
+                    return False
+            except OSError:
+                return False
+        return True
 
 
 PARALLEL_FROM = 8  # images; fewer are done faster in this process
@@ -225,6 +235,7 @@ def _process(path: Path, content_hash: str, cover: bool, folder: Path) -> _Blob:
         key = f"{stem}-{name}.{ext}"
         picture.save(folder / key, fmt, **options)
         blob.made[name] = (picture.width, picture.height, key)
+        blob.sizes[key] = (folder / key).stat().st_size
 
     if animated:
         return blob  # resizing would drop frames: published as it is
