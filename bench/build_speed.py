@@ -73,6 +73,13 @@ def files_newer(folder: Path, since: float) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime >= since)
 
 
+def compile_tide() -> None:
+    """Installed packages (our libraries, Pelican) come with their bytecode compiled by pip; do the
+    same for tide/, or a machine with PYTHONDONTWRITEBYTECODE=1 (this one) compiles it anew in
+    every run, a tenth of a second that no installed tool pays."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "tide")], check=True)
+
+
 def append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
@@ -120,10 +127,7 @@ class Ours(Tool):
         shutil.rmtree(self.root / "templates", ignore_errors=True)
         shutil.copytree(self.theme, self.root / "templates", ignore=shutil.ignore_patterns("*.md"))
         self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
-        # Installed packages (ours' libraries, Pelican) come with their bytecode compiled by pip; do
-        # the same for tide/, or a machine with PYTHONDONTWRITEBYTECODE=1 (this one) compiles it anew
-        # in every run, a tenth of a second that no installed tool pays.
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "tide")], check=True)
+        compile_tide()
 
     def clean(self) -> None:
         for name in ("site", ".cache"):
@@ -176,7 +180,7 @@ class MarkdownAlone(Tool):
     flags: tuple[str, ...] = ()
 
     def prepare(self) -> None:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "tide")], check=True)  # (as Ours.prepare)
+        compile_tide()
 
     def build(self) -> tuple[float, int, int]:
         wall, peak, _ = run([sys.executable, str(HERE / "markdown_alone.py"), str(self.src / "content"), *self.flags], REPO)

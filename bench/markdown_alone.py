@@ -26,9 +26,11 @@ CHUNK = 64  # articles per task, as compile.compile_many sends them at this size
 
 
 def body_of(path: Path) -> str:
-    """The text after the front matter's closing line."""
-    text = path.read_text(encoding="utf-8")
-    return text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+    """The body as a build splits it off (``tide.content.split_front_matter``)."""
+    from tide.content import split_front_matter
+
+    split = split_front_matter(path.read_text(encoding="utf-8"))
+    return split[1] if isinstance(split, tuple) else ""
 
 
 def convert_chunk(args: tuple[list[Path], bool]) -> int:

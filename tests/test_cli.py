@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import REPO, Project, project_lock_held
@@ -104,3 +105,9 @@ def test_a_second_build_or_clean_waits_for_the_one_running(project: Project, com
         assert "1 sources converted" in out and "正文改过" in project.read("articles/a/index.html")
     else:
         assert not (project.root / "site").exists() and not (project.root / ".cache").exists()
+
+
+def test_a_missing_project_folder_is_reported_not_an_internal_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-project"
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(missing), "build"], capture_output=True, text=True)
+    assert done.returncode == 1 and "internal error" not in done.stderr and "not found" in done.stderr

@@ -26,10 +26,13 @@ def one_build_at_a_time(root: Path, waiting: str = "") -> Iterator[None]:
     """Hold the project's lock for the duration of the block; wait for it if another process holds it.
 
     ``waiting``: what this process is, for the message printed while it waits."""
-    if fcntl is None:
+    try:
+        fd = os.open(root, os.O_RDONLY) if fcntl is not None else -1
+    except OSError:  # no such folder: nothing to share, and the build says what is missing
+        fd = -1
+    if fd < 0:
         yield
         return
-    fd = os.open(root, os.O_RDONLY)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

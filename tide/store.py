@@ -166,7 +166,9 @@ class BodyStore(SQLiteFile):
             try:
                 self._db().execute("SELECT 1 FROM bodies LIMIT 1").fetchall()
                 return True
-            except sqlite3.DatabaseError:  # (not a database, or torn)
+            except sqlite3.OperationalError:
+                raise  # (busy or locked: a working store, not a damaged one)
+            except sqlite3.DatabaseError:  # not a database, or torn
                 self.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -474,7 +476,6 @@ class Cache:
         """Keep what this build learnt; the output records only after a successful commit."""
         if not self.persistent:
             return
-        self.bodies.checkpoint()
         if self._index is not None and self._index.dirty:
             shards = self._index.loaded()
             for n in sorted(self._index.dirty):
@@ -489,6 +490,7 @@ class Cache:
             self._template_facts_saved = dict(self._template_facts)
         if self._index is not None and self._index.complete:  # (a build that read part of the index leaves the rest to the next full one)
             self.bodies.keep_only({r.text_hash for r in self._index.values()})
+        self.bodies.checkpoint()  # (after keep_only: its deletions go into the file too)
         if outputs_too:
             if self._records is not None and self._records.dirty:
                 self.mark_dirty()  # until the state that counts these records is written too
