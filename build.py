@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tide.config import BuildOptions, Paths
 from tide.errors import BuildFailed
+from tide.processes import BadSwitch, start_method
 from tide.projectlock import one_build_at_a_time
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +22,11 @@ HERE = Path(__file__).resolve().parent
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        start_method()  # (a bad TIDE_START_METHOD is said before any work)
         return args.run(args)
+    except BadSwitch as bad:
+        print(bad, file=sys.stderr)
+        return 2
     except BuildFailed as failed:
         for error in failed.errors:
             print(error, file=sys.stderr)
@@ -107,12 +112,14 @@ def _build(paths: Paths, options: BuildOptions) -> int:
 
     fresh, stamps, cache = quick_check(paths, options, meanwhile=_import_build)
     if fresh:
+        assert cache is not None
+        cache.close()
         print(f"{paths.output} is up to date: nothing changed")
         return 0
     from tide.pipeline import build
 
     gc.disable()  # one build, then exit: collecting would only walk the site graph to free nothing (0.4 s at 10,000 articles)
-    result = build(paths, options, stamps, cache)
+    result = build(paths, options, stamps, cache)  # (closes the cache)
     took = sum(result.timings.values())
     for warning in result.warnings:
         print(warning, file=sys.stderr)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build speed at scale, ours beside Hugo and Pelican on the same corpus, in one run.
 
-    .venv/bin/python bench/build_speed.py [--sizes 1000 10000] [--runs 3] [--peers hugo pelican]
+    .venv/bin/python bench/build_speed.py [--sizes 1000 10000] [--runs 3] [--peers hugo pelican] [--python PY ...]
 
 Corpora come from ../shared/bench/make_corpus.py; the peers get them through the adapters in
 ../shared/bench/anchors/ and run from their own virtual environment (bench/.peers, made on
@@ -15,6 +15,9 @@ ours, ...), so that each one's runs fall in the same minutes of a machine whose 
 Ours runs twice: with bench/anchor_theme, which makes the same pages as the peers' minimal
 themes (the like-for-like row: the issue's ratios to Hugo are measured that way), and with the
 publication's own theme, which makes half as many pages again, each fuller.
+
+``--python`` names the interpreters that run ours (each with our requirements installed, such as
+``.venv-3.13/bin/python`` from ``make test-all``); each gets its rows, in the same turns.
 
 Two rows are not builds (leave them out with --no-floor): every article body converted by
 Python-Markdown on every core and nothing else, with tide's converter and with the stock one
@@ -73,11 +76,15 @@ def files_newer(folder: Path, since: float) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime >= since)
 
 
-def compile_tide() -> None:
+def compile_tide(python: str) -> None:
     """Installed packages (our libraries, Pelican) come with their bytecode compiled by pip; do the
     same for tide/, or a machine with PYTHONDONTWRITEBYTECODE=1 (this one) compiles it anew in
     every run, a tenth of a second that no installed tool pays."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "tide")], check=True)
+    subprocess.run([python, "-m", "compileall", "-q", str(REPO / "tide")], check=True)
+
+
+def python_version(python: str) -> str:
+    return subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def append(path: Path, text: str) -> None:
@@ -87,8 +94,8 @@ def append(path: Path, text: str) -> None:
 class Tool:
     name = ""
 
-    def __init__(self, size: int) -> None:
-        self.size, self.src = size, corpus(size)
+    def __init__(self, size: int, python: str = sys.executable) -> None:
+        self.size, self.src, self.python = size, corpus(size), python
 
     def prepare(self) -> None:
         """Make the tool's project from the corpus (once; kept between runs)."""
@@ -114,8 +121,13 @@ class Ours(Tool):
     folder = "ours"
     settings: dict[str, str] = {}  # site.yaml keys set over the corpus's
 
+    def __init__(self, size: int, python: str = sys.executable) -> None:
+        super().__init__(size, python)
+        self.version = python_version(python)
+        self.name = f"{self.name}, Python {self.version}"
+
     def prepare(self) -> None:
-        self.root = WORK / f"{self.folder}-{self.size}"
+        self.root = WORK / f"{self.folder}-{self.size}-py{self.version}"
         if not (self.root / "content").exists():
             shutil.copytree(self.src / "content", self.root / "content")
         site_yaml = self.root / "content" / "site.yaml"
@@ -127,7 +139,7 @@ class Ours(Tool):
         shutil.rmtree(self.root / "templates", ignore_errors=True)
         shutil.copytree(self.theme, self.root / "templates", ignore=shutil.ignore_patterns("*.md"))
         self.article = sorted((self.root / "content" / "articles").rglob("*.md"))[self.size // 2]
-        compile_tide()
+        compile_tide(self.python)
 
     def clean(self) -> None:
         for name in ("site", ".cache"):
@@ -135,7 +147,7 @@ class Ours(Tool):
 
     def build(self) -> tuple[float, int, int]:
         since = time.time()
-        wall, peak, out = run([sys.executable, str(REPO / "build.py"), "--root", str(self.root), "build"], REPO)
+        wall, peak, out = run([self.python, str(REPO / "build.py"), "--root", str(self.root), "build"], REPO)
         written = re.search(r"(\d+) files written", out)
         return wall, peak, int(written[1]) if written else files_newer(self.root / "site", since)
 
@@ -179,11 +191,15 @@ class MarkdownAlone(Tool):
     name = "Python-Markdown alone, tide's converter (no pages)"
     flags: tuple[str, ...] = ()
 
+    def __init__(self, size: int, python: str = sys.executable) -> None:
+        super().__init__(size, python)
+        self.name = f"{self.name}, Python {python_version(python)}"
+
     def prepare(self) -> None:
-        compile_tide()
+        compile_tide(self.python)
 
     def build(self) -> tuple[float, int, int]:
-        wall, peak, _ = run([sys.executable, str(HERE / "markdown_alone.py"), str(self.src / "content"), *self.flags], REPO)
+        wall, peak, _ = run([self.python, str(HERE / "markdown_alone.py"), str(self.src / "content"), *self.flags], REPO)
         return wall, peak, -1  # (no files: shown as a dash)
 
     def edit(self, scenario: str, n: int) -> bool:
@@ -295,13 +311,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peers", nargs="*", default=["hugo", "pelican"], choices=["hugo", "pelican"])
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="leave out the Markdown-alone rows")
+    parser.add_argument("--python", nargs="+", default=[sys.executable], help="interpreters that run ours, each with our requirements (default: this one)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    kinds: list[type[Tool]] = [OursAnchor, Ours] + [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
-    kinds += [MarkdownAlone, MarkdownStock] if args.floor else []
+    ours: list[type[Tool]] = [OursAnchor, Ours] + ([MarkdownAlone, MarkdownStock] if args.floor else [])
+    peers: list[type[Tool]] = [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
     rows = []
     for size in args.sizes:
-        results = measure([kind(size) for kind in kinds], args.runs)
+        tools = [kind(size, python) for python in args.python for kind in ours[:2]] + [kind(size) for kind in peers]
+        tools += [kind(size, python) for python in args.python for kind in ours[2:]]
+        results = measure(tools, args.runs)
         hugo_cold = results.get(Hugo.name, {}).get("cold")
         for name, result in results.items():
             for scenario, value in result.items():

@@ -17,7 +17,7 @@ import pytest
 
 from tide.config import Paths
 from tide.errors import BuildFailed
-from tide.pipeline import BuildOptions, BuildResult, build
+from tide.pipeline import Builder, BuildOptions, BuildResult, build
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -57,6 +57,7 @@ class Project:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.builders: list[Builder] = []
         shutil.copytree(REPO / "templates", root / "templates")
         self.write("content/site.yaml", SITE_YAML)
 
@@ -86,6 +87,23 @@ class Project:
         head = f"title: {title}\n" + (f"date: {date}\n" if date else "") + textwrap.dedent(front).strip()
         return self.write(f"content/articles/{name}.md", f"---\n{head.strip()}\n---\n\n{textwrap.dedent(body).lstrip()}")
 
+    def builder(self, output: Path | None = None, **options: object) -> Builder:
+        """A Builder kept between builds (as the preview keeps one), closed when the test ends."""
+        options.setdefault("now", NOW)
+        made = Builder(Paths(self.root, output or self.site), BuildOptions(**options))  # type: ignore[arg-type]
+        self.builders.append(made)
+        return made
+
+    def close(self) -> None:
+        for made in self.builders:
+            made.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def build(self, **options: object) -> BuildResult:
         options.setdefault("now", NOW)
         return build(Paths(self.root, self.site), BuildOptions(**options))  # type: ignore[arg-type]
@@ -112,8 +130,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return Project(tmp_path / "project")
+def project(tmp_path: Path) -> Iterator[Project]:
+    with Project(tmp_path / "project") as made:
+        yield made
 
 
 def copy_sample(root: Path) -> Path:

@@ -9,7 +9,7 @@ from conftest import NOW, Project, tree_digest
 from PIL import Image
 
 from tide.config import BuildOptions, Paths
-from tide.pipeline import Builder
+from tide.pipeline import build
 
 
 def imgs(html: str) -> list[str]:
@@ -85,10 +85,10 @@ def test_a_second_build_does_no_image_work(project: Project) -> None:
     assert project.build().images == 1
     paths = Paths(project.root, project.site)
     project.article("a", front="cover: /media/a.png", body="![图](../media/a.png)\n\n改了正文。\n")  # a rebuild, not an up-to-date exit
-    again = Builder(paths, BuildOptions(now=NOW)).build()  # a new process: only the cache on disk
+    again = build(paths, BuildOptions(now=NOW))  # a new process: only the cache on disk
     assert again.images == 0 and again.path == "full"
     (project.root / "content/media/a.png").touch()  # a new time, the same bytes
-    assert Builder(paths, BuildOptions(now=NOW)).build().images == 0
+    assert build(paths, BuildOptions(now=NOW)).images == 0
 
 
 def test_a_changed_image_redraws_only_the_pages_that_show_it(project: Project) -> None:
@@ -158,7 +158,7 @@ def test_a_damaged_picture_in_the_cache_is_made_again_not_published(project: Pro
         with Image.open(published) as picture:
             picture.load()  # a truncated file fails here
     clean = project.root / "clean"
-    Builder(Paths(project.root, clean), BuildOptions(now=NOW, use_cache=False)).build()
+    build(Paths(project.root, clean), BuildOptions(now=NOW, use_cache=False))
     assert tree_digest(project.site) == tree_digest(clean)
 
 
@@ -171,6 +171,6 @@ def test_many_images_are_processed_on_every_core_with_the_same_result(project: P
     project.build(jobs=2)  # the pool: p5 is reported as a warning, not a crash
     parallel = tree_digest(project.site)
     serial = project.root / "serial"
-    result = Builder(Paths(project.root, serial), BuildOptions(now=NOW, jobs=1, use_cache=False)).build()
+    result = build(Paths(project.root, serial), BuildOptions(now=NOW, jobs=1, use_cache=False))
     assert tree_digest(serial) == parallel and result.images == 9
     assert [w.path for w in result.warnings] == ["content/media/p5.png"]

@@ -17,6 +17,7 @@ from .content import parse_document
 from .errors import ErrorList
 from .freshness import RACY_NS
 from .markup import Converter
+from .processes import pool_context
 from .store import SourceRecord, digest
 
 PARALLEL_FROM = 64  # below this many files, starting processes costs more than it saves
@@ -90,8 +91,7 @@ def compile_many(paths: list[Path], content: Path, root: Path, tz_name: str, job
     size = max(8, min(64, len(paths) // (jobs * 8)))
     chunks = [(paths[i : i + size], content, root, tz_name) for i in range(0, len(paths), size)]
     from concurrent.futures import ProcessPoolExecutor  # (a build that converts a few sources never starts workers)
-    from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
         for batch in pool.map(_compile_chunk, chunks):
             yield from batch

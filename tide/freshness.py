@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import BuildOptions, Paths
+from .processes import may_fork
 from .store import Cache
 
 RACY_NS = 3_000_000_000  # a file changed this recently may change again within the clock's grain
@@ -110,7 +111,7 @@ class _Walker:
     def __init__(self, paths: Paths) -> None:
         self.args = (str(paths.content), str(paths.templates))
         self.pid, self.pipe = 0, -1
-        if hasattr(os, "fork"):
+        if may_fork():
             read, write = os.pipe()
             self.pid = os.fork()
             if self.pid == 0:  # the child: walk, send, and leave without running the parent's exit handlers

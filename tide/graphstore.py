@@ -72,7 +72,6 @@ class GraphFile(SQLiteFile):
     def _opened(self, db: sqlite3.Connection) -> None:
         found = db.execute("SELECT value FROM meta WHERE key = 'token'").fetchone()
         if found is None or bytes(found[0]) != self.token.encode():
-            db.close()
             raise LookupError(f"the saved site graph {self.path} was replaced by another build while this one read it")
 
     def meta(self, key: str) -> bytes | None:

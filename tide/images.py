@@ -24,6 +24,7 @@ from markupsafe import escape
 
 from .installed import version
 from .output import files_under
+from .processes import pool_context
 
 if TYPE_CHECKING:  # Pillow is imported where pictures are made: a build that resizes nothing never loads it
     from PIL import Image
@@ -193,9 +194,7 @@ def _process_all(todo: dict[str, tuple[Path, bool]], folder: Path, jobs: int | N
     if jobs == 1 or len(items) < PARALLEL_FROM:
         return [_process_one(item) for item in items]
     folder.mkdir(parents=True, exist_ok=True)
-    from multiprocessing import get_context
-
-    with get_context("fork").Pool(jobs) as pool:
+    with pool_context().Pool(jobs) as pool:
         return pool.map(_process_one, items, chunksize=max(1, len(items) // (jobs * 4)))
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import BuildError, BuildFailed
+from .processes import may_fork
 
 COMMIT_FORK_FROM = 2000  # files; fewer are written faster than a fork costs
 
@@ -232,7 +233,7 @@ def _create(path: str, data: bytes) -> None:
 def _in_two_processes(work: Callable[[list[str]], None], items: list[str], at_least: int) -> None:
     """``work(items)``, half of it in a forked child when there are ``at_least`` items and two cores:
     writing 17,000 files is system calls, and the kernel runs two processes' side by side."""
-    if len(items) < at_least or (os.cpu_count() or 1) < 2:
+    if len(items) < at_least or (os.cpu_count() or 1) < 2 or not may_fork():
         work(items)
         return
     child = os.fork()

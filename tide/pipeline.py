@@ -28,6 +28,7 @@ from .images import ImageLibrary
 from .layouts import Layering, StandInLeaked, Tap
 from .markup import code_stylesheet
 from .output import Staged, Writer
+from .processes import may_fork
 from .routes import Route, any_collision, check_collisions, plan
 from .site import Entry, Selection, Site, SiteView, build_site
 from .store import Cache, OutputRecord, SourceRecord, digest
@@ -58,7 +59,8 @@ def build(paths: Paths, options: BuildOptions, stamps: Stamps | None = None, cac
     ``stamps``, ``cache``: the input stamps and the opened cache, when the caller has just made
     them (``freshness.quick_check``).
     """
-    return Builder(paths, options, cache).build(stamps=stamps)
+    with Builder(paths, options, cache) as builder:
+        return builder.build(stamps=stamps)
 
 
 class Builder:
@@ -71,10 +73,20 @@ class Builder:
         self.urls: dict[str, str] = {}  # source path -> URL path, as of the last build
         self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
         self._saved: graphstore.Saved | None = None  # that graph as the cache holds it, when it does
+        self._graphs: list[graphstore.GraphFile] = []  # every graph file opened, closed by ``close``
         self.autosave = True  # the preview turns this off after its first build and saves on exit
 
     def close(self) -> None:
-        self.cache.discard()
+        """Close the cache's files (every caller does, when its last build is done)."""
+        for graph in self._graphs:
+            graph.close()
+        self.cache.close()
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def build(self, now: datetime | None = None, stamps: Stamps | None = None, hint: set[str] | None = None) -> BuildResult:
         """``hint``: the paths a file watcher saw change since the last build (the preview's). When
@@ -198,7 +210,7 @@ class Builder:
             ):
                 return
         sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
-        self._saved = graphstore.save(self.cache, self.last, self._assets, sources)
+        self._keep(graphstore.save(self.cache, self.last, self._assets, sources))
 
     def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps, theme: str) -> set[str] | None:
         """In a new process (a command-line build): take the saved graph when the settings, data
@@ -219,8 +231,16 @@ class Builder:
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None
-        self.last, self._assets, self._saved = saved.last, saved.assets, saved
+        self.last, self._assets = saved.last, saved.assets
+        self._keep(saved)
         return changed
+
+    def _keep(self, saved: graphstore.Saved) -> None:
+        """Take ``saved`` as the graph the cache holds. The files of earlier ones stay open until
+        ``close``: entries of an earlier graph may still be read from it (a replaced file stays
+        readable through an open connection)."""
+        self._saved = saved
+        self._graphs.append(saved.graph)
 
     @staticmethod
     def _copy(writer: Writer, source: Path, rel: str, old: OutputRecord | None) -> OutputRecord:
@@ -440,7 +460,8 @@ def _render(job: _Job, errors: ErrorList, jobs: int | None) -> Iterator[tuple[st
     broken template is reported once."""
     jobs = jobs or os.cpu_count() or 1
     count = len(job.looked_at)
-    drawn = _drawn_in_workers(job, jobs) if jobs > 1 and count >= PARALLEL_RENDER_FROM else _draw_range(job, 0, count)
+    parallel = jobs > 1 and count >= PARALLEL_RENDER_FROM and may_fork()  # (workers inherit the job: without fork, drawn here)
+    drawn = _drawn_in_workers(job, jobs) if parallel else _draw_range(job, 0, count)
     seen: set[BuildError] = set()
     for file, page in drawn:
         if isinstance(page, BuildError):

@@ -125,7 +125,7 @@ class Preview:
     def _edited_url(self, changed: set[str]) -> str | None:
         content = str(self.paths.content.resolve())
         for path in sorted(changed):
-            rel = os.path.relpath(os.path.realpath(path), content)
+            rel = os.path.relpath(os.path.realpath(path), content).replace(os.sep, "/")  # (sources are named with "/" everywhere)
             if rel in self.urls:
                 return self.urls[rel]
         return None
@@ -229,7 +229,18 @@ def serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browse
 
 async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool, navigate: bool) -> int:
     preview = Preview(paths, options, port, navigate)
-    result, errors = await asyncio.get_running_loop().run_in_executor(preview.executor, preview.rebuild)
+    try:
+        return await _run(preview, host, port, open_browser)
+    finally:
+        preview.executor.shutdown(wait=True, cancel_futures=True)
+        preview.builder.close()
+
+
+async def _run(preview: Preview, host: str, port: int, open_browser: bool) -> int:
+    paths = preview.paths
+    # The first build runs here, before any thread starts, so that it may fork its workers; the
+    # rebuilds run beside the server's threads, and their workers are spawned (``processes``).
+    result, errors = preview.rebuild()
     preview._announce(set(), result, errors)
     preview.builder.autosave = False  # saving a large cache after every edit costs more than the edit
     if errors and not (paths.output / "index.html").exists():

@@ -112,8 +112,13 @@ class OutputState:
     readers: dict[str, set[str]] = field(default_factory=dict)  # site-wide collection -> outputs that read it (``Records``)
 
 
+_INHERITED: list[sqlite3.Connection] = []  # a forked worker's copies of its parent's connections (below)
+
+
 class SQLiteFile:
-    """A SQLite file that each process opens for itself: a forked worker must not use its parent's connection."""
+    """A SQLite file that each process opens for itself: a forked worker must not use its parent's
+    connection, nor close it (SQLite forbids carrying a connection across a fork). Its owner
+    closes it (``close``): left to the garbage collector, Python 3.13 warns."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -122,9 +127,15 @@ class SQLiteFile:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
+            if self._conn is not None:  # the parent's: kept from the collector until the worker exits (``os._exit``)
+                _INHERITED.append(self._conn)
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA synchronous=OFF")  # a cache: a file torn by a crash is found out and made again
-            self._opened(db)
+            try:
+                db.execute("PRAGMA synchronous=OFF")  # a cache: a file torn by a crash is found out and made again
+                self._opened(db)
+            except BaseException:  # (not a database, or another graph: the caller decides; the connection is ours to close)
+                db.close()
+                raise
             self._conn, self._pid = db, os.getpid()
         return self._conn
 
@@ -505,7 +516,8 @@ class Cache:
             self._write(self._state_file(), self.state)
             self._dirty_file().unlink(missing_ok=True)
 
-    def discard(self) -> None:
-        """Remove a throw-away cache (``--no-cache``)."""
+    def close(self) -> None:
+        """Close the body store; remove a throw-away cache (``--no-cache``)."""
+        self.bodies.close()
         if not self.persistent:
             shutil.rmtree(self.folder, ignore_errors=True)
