@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=HERE, help="project folder holding content/ and templates/ (default: beside build.py)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None, no_cache=False, jobs=None)
-    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,clean}")
+    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,import,clean}")
 
     b = sub.add_parser("build", help="build the site into site/ (the default command)")
     _build_options(b)
@@ -70,10 +70,22 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--tags", help="comma-separated tags, e.g. 小米,京东")
     n.set_defaults(run=run_new)
 
+    i = sub.add_parser("import", help="import WeChat articles (copied .txt, saved .html, or folders of them) into content/articles/")
+    i.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a .txt or .html file, or a folder of them")
+    i.add_argument("--title", help="the title (one file only)")
+    i.add_argument("--date", type=_moment, help="the publish time, YYYY-MM-DD HH:MM (one file only)")
+    i.add_argument("--slug", help="URL name (one file only; default: pinyin of the title)")
+    i.add_argument("--category", help="the one category")
+    i.add_argument("--tags", help="comma-separated tags, e.g. 小米,京东")
+    i.add_argument("--images", type=Path, help="pictures for a text file's credit lines, in file-name order")
+    i.add_argument("--dry-run", action="store_true", help="write nothing; print the Markdown and the report")
+    i.add_argument("--update", action="store_true", help="rewrite an article imported before, in place")
+    i.set_defaults(run=run_import)
+
     c = sub.add_parser("clean", help="remove site/, the preview folder and the build cache")
     c.set_defaults(run=run_clean)
     # --help lists every command with every option, not only the command names
-    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, c))
+    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, i, c))
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
@@ -172,6 +184,12 @@ def run_new(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {path.relative_to(paths.root)}")
     return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from tide.wechat.cli import import_command
+
+    return import_command(args, _paths(args, "site").root)
 
 
 def _aware(moment: datetime | None, args: argparse.Namespace) -> datetime | None:

@@ -37,7 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "taxonomy_slugs": {},
     "promos": [],  # joined with data/promos.yaml
     "logo": None,  # a file in content/, e.g. /media/logo.png: the publisher's logo for search engines and share cards
+    "import": {},  # for the WeChat importer (tide/wechat/): extra credit words, boilerplate and tail patterns
 }
+TOOL_SECTIONS = ("import",)  # settings read by the tools around the engine, never by a build
 PERMALINK_TOKENS = {"slug", "year", "month", "day"}
 PAGINATED = ("home", "tag", "category", "author")  # the lists ``pagination`` may set one by one
 # Pages the site has only when the theme has their template: a theme decides which lists exist
@@ -102,6 +104,8 @@ class SiteConfig:
     data: dict[str, Any] = field(default_factory=dict)
     # Those the theme has; a tuple: a set's repr (part of every signature) changes order between processes.
     theme_has: tuple[str, ...] = OPTIONAL_TEMPLATES
+    # The sections in TOOL_SECTIONS, by name: outside every signature (a tool's setting changes no page).
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def base_path(self) -> str:
@@ -141,6 +145,8 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
     check("nav", _is_nav(merged["nav"]), "'nav' must be a list of {title, url} entries")
     check("promos", isinstance(merged["promos"], list), "'promos' must be a list of {title, text, url, start, end}")
     check("taxonomy_slugs", _is_str_map(merged["taxonomy_slugs"]), "'taxonomy_slugs' must map a tag or category to a slug")
+    for key in TOOL_SECTIONS:
+        check(key, isinstance(merged[key], dict), f"'{key}' must be a mapping of settings (docs/CONTENT.md)")
     reading = {**DEFAULTS["reading"], **(merged["reading"] if isinstance(merged["reading"], dict) else {})}
     check("reading", all(isinstance(v, int) and v > 0 for v in reading.values()), "'reading' speeds must be positive whole numbers")
     permalinks = {**DEFAULTS["permalinks"], **(merged["permalinks"] if isinstance(merged["permalinks"], dict) else {})}
@@ -173,6 +179,7 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         logo=logo if merged["logo"] is not None else None,
         data=load_data(paths.content / "data", errors),
         theme_has=tuple(name for name in OPTIONAL_TEMPLATES if (paths.templates / name).is_file()),
+        tools={key: merged[key] for key in TOOL_SECTIONS},
     )
 
 
