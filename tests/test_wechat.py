@@ -174,14 +174,58 @@ def test_text_without_pictures_lists_each_one_to_supply_and_still_builds(project
     project.build(now=LATER)
 
 
-def test_too_few_pictures_are_named(project: Project, tmp_path: Path) -> None:
+def test_an_images_folder_with_too_few_pictures_is_refused(project: Project, tmp_path: Path) -> None:
     source = tmp_path / "jd.txt"
     source.write_text(fx.as_text(), encoding="utf-8")
     fx.pictures(tmp_path / "pics", count=5)
     done = run_import(project, str(source), "--images", str(tmp_path / "pics"), "--slug", "jd-waimai")
-    assert done.returncode == 0
-    assert [line.split("picture to supply: ")[1][:4] for line in done.stdout.splitlines() if "picture to supply" in line] == ["图 6,", "图 7,"]
-    assert "--images has no picture left" in done.stdout
+    assert done.returncode == 1
+    assert f"{source}: 7 picture credits, but only 5 pictures in {tmp_path / 'pics'}" in done.stderr
+    assert not (project.root / "content/articles/2025").exists() and not (project.root / "content/media").exists()
+
+
+def test_pictures_are_downloaded_with_wechats_referer_and_a_placeholder_is_not_taken(project: Project, tmp_path: Path) -> None:
+    """A real server on 127.0.0.1 stands in for WeChat's: it answers a foreign Referer with a
+    'not allowed' page, as mmbiz.qpic.cn does; the seventh picture it does not have."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    drawn = {p.name: p.read_bytes() for p in fx.pictures(tmp_path / "server", fmt="JPEG")}
+    referers = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            referers.append(self.headers.get("Referer"))
+            name = self.path.split("/")[2] + ".jpeg"
+            wechat = self.headers.get("Referer", "").startswith("https://mp.weixin.qq.com/") and name != "6.jpeg"  # (the sixth: refused anyway)
+            body = drawn.get(name) if wechat else b"<html>not allowed</html>"
+            if body is None or name == "7.jpeg":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")  # (the server's word is not taken: the bytes are JPEG)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = tmp_path / "online.html"  # saved "HTML only": no folder of pictures
+        page.write_text(fx.as_page("nothing_files").replace("https://mmbiz.qpic.cn/mmbiz_png/tide", f"http://127.0.0.1:{server.server_port}/p/"), encoding="utf-8")
+        done = run_import(project, str(page), "--slug", "online")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert referers and all(r == "https://mp.weixin.qq.com/" for r in referers)
+    for n in range(1, 6):
+        assert (project.root / f"content/media/online/{n:02d}.jpg").read_bytes() == drawn[f"{n}.jpeg"]
+    assert "picture to supply: 图 6, content/media/online/06.jpg (the server sent something that is not a picture" in done.stdout
+    assert "picture to supply: 图 7, content/media/online/07.jpg" in done.stdout and "answered 404" in done.stdout
+    assert not (project.root / "content/media/online/06.jpg").exists()
 
 
 def test_gb18030_text_is_read_and_said(project: Project, tmp_path: Path) -> None:

@@ -140,6 +140,9 @@ class Importer:
         text, how = decode(data)
         images = sorted(str(p) for p in self.options.images.iterdir() if p.suffix.lower() in PICTURES) if self.options.images else []
         parsed = parse_text(text, self.rules, images)
+        figures = sum(b.kind == "figure" for b in parsed.blocks)
+        if self.options.images and len(images) < figures:
+            raise NotAnArticle(f"{figures} picture credits, but only {len(images)} pictures in {self.options.images}; add the missing ones, or leave out --images to import with placeholders")
         if how:
             parsed.notes.append(how)
         if not [b for b in parsed.blocks if b.kind == "p"]:
@@ -158,7 +161,7 @@ class Importer:
             data, why = self._bytes(picture)
             kind = kind_of(data) if data else None
             if data and kind is None:
-                why = "the picture is not a JPEG, PNG, GIF or WebP image (a 'not allowed' placeholder?)"
+                why = f"{picture.file} is not a JPEG, PNG, GIF or WebP picture"
             if kind is None or data is None:
                 picture.missing = f"图 {number}, content/media/{slug}/{number:02d}.jpg ({why or 'no picture for this credit'})"
                 continue
@@ -173,6 +176,8 @@ class Importer:
             data, why = self.fetcher.fetch(picture.url)
             if data is not None and kind_of(data):
                 return data, ""
+            if data is not None:
+                why = "the server sent something that is not a picture (WeChat's 'not allowed' placeholder?)"
         if picture.file:
             return Path(picture.file).read_bytes(), ""
         if not picture.url and not picture.missing:
