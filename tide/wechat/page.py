@@ -157,7 +157,7 @@ class _Walker:
         text = "".join(r.text for r in runs).strip()
         if not text:
             return
-        if self.sorter.take(0, text, self.figure, caption):
+        if self.sorter.take(element.sourceline or 0, text, self.figure, caption):
             return
         if _is_heading(element, runs, text):
             self.blocks.append(Block("h3" if element.tag in ("h3", "h4", "h5", "h6") else "h2", [Run(text)]))
