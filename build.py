@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=HERE, help="project folder holding content/ and templates/ (default: beside build.py)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None, no_cache=False, jobs=None)
-    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,import,clean}")
+    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,import,deploy,clean}")
 
     b = sub.add_parser("build", help="build the site into site/ (the default command)")
     _build_options(b)
@@ -82,10 +82,21 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--update", action="store_true", help="rewrite an article imported before, in place")
     i.set_defaults(run=run_import)
 
+    d = sub.add_parser("deploy", help="build, then upload site/ to object storage (S3, OSS, COS, R2, MinIO): only what changed, deletions last")
+    d.add_argument("--dry-run", action="store_true", help="print the plan (uploads, deletes, header changes, bytes) and change nothing")
+    d.add_argument("--max-deletes", type=int, default=50, help="refuse a deploy that would delete more objects than this (default 50)")
+    d.add_argument("--force", action="store_true", help="upload every file, changed or not")
+    d.add_argument("--endpoint", help="the S3 endpoint URL (default: deploy: endpoint in content/site.yaml)")
+    d.add_argument("--bucket", help="the bucket (default: deploy: bucket)")
+    d.add_argument("--prefix", help="a folder in the bucket (default: deploy: prefix, or none)")
+    d.add_argument("--region", help="the region (default: deploy: region)")
+    d.add_argument("--now", type=_moment, help="build as if it were this moment (YYYY-MM-DD HH:MM)")
+    d.set_defaults(run=run_deploy)
+
     c = sub.add_parser("clean", help="remove site/, the preview folder and the build cache")
     c.set_defaults(run=run_clean)
     # --help lists every command with every option, not only the command names
-    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, i, c))
+    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, i, d, c))
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
@@ -127,6 +138,7 @@ def _build(paths: Paths, options: BuildOptions) -> int:
         assert cache is not None
         cache.close()
         print(f"{paths.output} is up to date: nothing changed")
+        _next_change(cache.state.next_change)
         return 0
     from tide.pipeline import build
 
@@ -141,7 +153,15 @@ def _build(paths: Paths, options: BuildOptions) -> int:
         f"{len(result.written)} files written, {len(result.deleted)} removed"
         + (f"; {result.reused} pages kept their blocks from the last build (only the layout changed)" if result.reused else "")
     )
+    _next_change(result.next_change)
     return 0
+
+
+def _next_change(moment: datetime | None) -> None:
+    """Say when the clock alone next changes the site (a scheduled article or a promo starts or ends):
+    a scheduled publishing run's log shows when its next build will matter."""
+    if moment is not None:
+        print(f"the site next changes at {moment:%Y-%m-%d %H:%M %Z} (a scheduled article, or a promo starting or ending)")
 
 
 def _import_build() -> None:
@@ -184,6 +204,16 @@ def run_new(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {path.relative_to(paths.root)}")
     return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """Build as ``build`` does (a failed build deploys nothing), then deploy what it made."""
+    from tide.deploy.cli import deploy_command
+
+    paths = _paths(args, "site")
+    with one_build_at_a_time(paths.root, "this deploy"):
+        code = _build(paths, BuildOptions(now=_aware(args.now, args)))
+        return code or deploy_command(args, paths)
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -214,7 +214,8 @@ def test_pictures_are_downloaded_with_wechats_referer_and_a_placeholder_is_not_t
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         page = tmp_path / "online.html"  # saved "HTML only": no folder of pictures
-        page.write_text(fx.as_page("nothing_files").replace("https://mmbiz.qpic.cn/mmbiz_png/tide", f"http://127.0.0.1:{server.server_port}/p/"), encoding="utf-8")
+        online = fx.as_page("nothing_files").replace("https://mmbiz.qpic.cn/mmbiz_png/tide", f"http://127.0.0.1:{server.server_port}/p/")
+        page.write_text(online, encoding="utf-8")
         done = run_import(project, str(page), "--slug", "online")
     finally:
         server.shutdown()

@@ -50,6 +50,7 @@ class BuildResult:
     reused: int = 0  # of those, pages whose blocks were taken from their last drawing (only a layout changed)
     path: str = "full"  # "up to date", "bodies" (only bodies changed: the last graph reused), "theme" (the same, with a changed theme) or "full"
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
+    next_change: datetime | None = None  # when the clock alone next changes the site
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -179,6 +180,7 @@ class Builder:
         """``edited``: after a body-edit build, the entries it changed and the sources it looked at;
         ``theme``: after a build in which only the theme changed."""
         self.cache.state.stamp = stamp
+        result.next_change = self.cache.state.next_change
         if self.autosave:
             self.save(edited, theme)
         result.compiled = compiled

@@ -142,7 +142,10 @@ class Importer:
         parsed = parse_text(text, self.rules, images)
         figures = sum(b.kind == "figure" for b in parsed.blocks)
         if self.options.images and len(images) < figures:
-            raise NotAnArticle(f"{figures} picture credits, but only {len(images)} pictures in {self.options.images}; add the missing ones, or leave out --images to import with placeholders")
+            raise NotAnArticle(
+                f"{figures} picture credits, but only {len(images)} pictures in {self.options.images}; "
+                "add the missing ones, or leave out --images to import with placeholders"
+            )
         if how:
             parsed.notes.append(how)
         if not [b for b in parsed.blocks if b.kind == "p"]:
