@@ -589,3 +589,60 @@ def test_an_output_folder_deleted_by_hand_is_made_again_in_full(project: Project
     edit_body(project, "a1", "正文改了。")
     assert project.builder().build().path == "full"
     assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def retime_everything(project: Project) -> None:
+    """Every input gets a new time and keeps its bytes, as in a fresh clone (times old enough to trust)."""
+    then = time.time() - 600
+    for folder in (project.root / "templates", project.root / "content"):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                os.utime(path, (then, then))
+
+
+def test_a_fresh_clone_with_the_cache_and_the_output_restored_draws_nothing(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduled publishing run restores .cache/ and site/ into a fresh clone, where every file
+    has a new time: the bytes are the saved graph's, so nothing is converted, drawn or written
+    (at 10,000 articles: more sources with new times than a saved graph takes as edits)."""
+    monkeypatch.setattr(pipeline, "SAVED_GRAPH_MAX_CHANGES", 1)
+    project.image("content/media/p.png")
+    built_long_ago(project)
+    before = tree_digest(project.site)
+    retime_everything(project)
+    result = project.builder().build()
+    assert (result.path, result.compiled, result.rendered, result.written) == ("bodies", 0, 0, [])
+    assert tree_digest(project.site) == before
+    assert project.builder().build().path == "up to date"  # and the new times are trusted from now on
+
+
+def test_a_fresh_clone_with_one_article_changed_converts_only_that_one(project: Project) -> None:
+    built_long_ago(project)
+    retime_everything(project)
+    write_article(project, 1, TITLES[1], 2, TAGS[1:3], False, "第一段改了。")
+    age(project.root / "content/articles/a1.md")
+    result = project.builder().build()
+    assert result.path == "bodies" and result.compiled == 1
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_a_fresh_clone_whose_data_changed_takes_the_full_way(project: Project) -> None:
+    built_long_ago(project)
+    retime_everything(project)
+    site_yaml = project.root / "content/site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("测试刊物", "测试期刊"), encoding="utf-8")  # same size, other bytes
+    age(site_yaml)
+    assert project.builder().build().path == "full"
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")
+
+
+def test_an_article_edited_then_reverted_under_a_new_time_is_seen(project: Project) -> None:
+    """The graph's digests follow body edits: bytes that were the graph's two edits ago are a change now."""
+    built_long_ago(project)
+    original = (project.root / "content/articles/a1.md").read_bytes()
+    write_article(project, 1, TITLES[1], 2, TAGS[1:3], False, "第一段改了。")
+    age(project.root / "content/articles/a1.md")
+    assert project.builder().build().path == "bodies"
+    (project.root / "content/articles/a1.md").write_bytes(original)
+    age(project.root / "content/articles/a1.md")
+    project.builder().build()
+    assert tree_digest(project.site) == clean_digest(project, project.root / "clean")

@@ -30,6 +30,7 @@ class Stamps:
     all: str  # every input file's size and time, with the engine and the options; "" when too fresh to trust
     data: str  # the same for content/ without the article and page sources: settings, data and media
     sources: dict[str, tuple[int, int]]  # article and page source (path in content/) -> (mtime_ns, size)
+    data_files: dict[str, tuple[int, int]]  # the other files of content/ the same way
 
 
 def input_stamps(paths: Paths, engine: str, options: BuildOptions) -> Stamps:
@@ -47,6 +48,7 @@ class Walk:
     newest: int  # the latest mtime_ns among all inputs
     newest_data: int
     sources: dict[str, tuple[int, int]]
+    data_files: dict[str, tuple[int, int]]
 
 
 def walk_inputs(content: str, templates: str) -> Walk:
@@ -54,6 +56,7 @@ def walk_inputs(content: str, templates: str) -> Walk:
     below = tuple(s + os.sep for s in sources)
     prefix = len(content) + 1
     found: dict[str, tuple[int, int]] = {}
+    others: dict[str, tuple[int, int]] = {}
     lines: list[str] = []  # every input: "path NUL time NUL size", hashed at the end in one go
     data: list[str] = []  # the same for content/ without the article and page sources
     newest = newest_data = 0
@@ -73,8 +76,9 @@ def walk_inputs(content: str, templates: str) -> Walk:
                     found[path[prefix:].replace(os.sep, "/")] = (mtime, size)
                 elif top is content:
                     data.append(line)
+                    others[path[prefix:].replace(os.sep, "/")] = (mtime, size)
                     newest_data = max(newest_data, mtime)
-    return Walk(_hash("", lines), _hash("", data), newest, newest_data, found)
+    return Walk(_hash("", lines), _hash("", data), newest, newest_data, found, others)
 
 
 def _stamps(walk: Walk, engine: str, options: BuildOptions, paths: Paths) -> Stamps:
@@ -86,6 +90,7 @@ def _stamps(walk: Walk, engine: str, options: BuildOptions, paths: Paths) -> Sta
         "" if now - walk.newest < RACY_NS else _hash(head, [walk.all]),
         "" if now - walk.newest_data < RACY_NS else _hash(head, [walk.data]),
         walk.sources,
+        walk.data_files,
     )
 
 
@@ -119,7 +124,7 @@ class _Walker:
                     os.close(read)
                     w = walk_inputs(*self.args)
                     with os.fdopen(write, "wb") as out:
-                        out.write(marshal.dumps((w.all, w.data, w.newest, w.newest_data, w.sources)))
+                        out.write(marshal.dumps((w.all, w.data, w.newest, w.newest_data, w.sources, w.data_files)))
                 finally:  # on any failure the parent reads nothing, walks again and meets the problem itself
                     os._exit(0)
             os.close(write)

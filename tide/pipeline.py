@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import graphstore
+from . import graphstore, retimed
 from .assets import Assets, collect
 from .bodyedit import LastBuild, apply_body_edits, clock_moved
 from .compile import compile_many, trusted_mtime, worker_gc
@@ -75,6 +75,7 @@ class Builder:
         self.last: LastBuild | None = None  # the last good build's graph, for edits of bodies alone
         self._saved: graphstore.Saved | None = None  # that graph as the cache holds it, when it does
         self._graphs: list[graphstore.GraphFile] = []  # every graph file opened, closed by ``close``
+        self._data_files: dict[str, tuple[int, int]] | None = None  # content/'s data files as this build statted them
         self.autosave = True  # the preview turns this off after its first build and saves on exit
 
     def close(self) -> None:
@@ -106,6 +107,7 @@ class Builder:
             only = None
             stamps = stamps or input_stamps(self.paths, self.cache.engine, self.options)
             stamp, data_stamp, theme = stamps.all, stamps.data, ""
+        self._data_files = stamps.data_files if stamps is not None else None
         moment = now or self.options.now or datetime.now().astimezone()
         if up_to_date(self.cache, self.paths, stamp, moment):
             clock.lap("check")
@@ -210,17 +212,31 @@ class Builder:
                 {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index},
                 self._assets if theme else None,
             ):
+                ref = self.cache.state.graph
+                assert ref is not None  # (save_edits succeeded on it)
+                ref.hashes.update({rel: index[rel].text_hash for rel in looked_at if rel in index})
                 return
         sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
+        known = self.cache.state.graph.data_files if self.cache.state.graph else {}
         self._keep(graphstore.save(self.cache, self.last, self._assets, sources))
+        ref = self.cache.state.graph
+        assert ref is not None  # (graphstore.save sets it)
+        ref.hashes = {rel: r.text_hash for rel, r in index.items()}
+        if self._data_files is not None:  # (a preview's rebuild does not stat the data: it is not asked next time)
+            ref.data_files = retimed.data_hashes(self.paths.content, self._data_files, known)
 
     def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps, theme: str) -> set[str] | None:
         """In a new process (a command-line build): take the saved graph when the settings, data
         and media are as it was built and at most a few article and page sources changed (their
         bodies alone, ``LastBuild.applies`` checks next), or the theme; return those sources."""
         ref = self.cache.state.graph
-        if not (self.cache.persistent and ref and ref.config == digest(config_key.encode()) and stamps.data == ref.data_stamp != ""):
+        if not (self.cache.persistent and ref and ref.config == digest(config_key.encode()) and stamps.data):
             return None
+        retimed_data = None
+        if stamps.data != ref.data_stamp:  # new times; the same bytes (a fresh clone) will do
+            retimed_data = retimed.same_data(self.paths.content, ref, stamps.data_files)
+            if retimed_data is None:
+                return None
         if not self.cache.bodies_intact() or self.cache.bodies.count() < self.cache.state.bodies:
             return None  # its entries' bodies are gone, or some of them: a full build finds which (``_bodies_lost``)
         before, now = ref.sources, stamps.sources
@@ -228,11 +244,15 @@ class Builder:
             return None  # a source added or removed changes the graph's shape: link the site again
         changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
         # (None changed at all: the last build's stamp was too fresh to trust, and the graph stands.)
+        changed = retimed.really_changed(self.paths.content, ref, changed, now)  # (touched, or cloned, is not changed)
         if len(changed) > SAVED_GRAPH_MAX_CHANGES:
             return None
         saved = graphstore.load(self.cache, config, config_key)
         if saved is None:
             return None
+        if retimed_data is not None:
+            ref.data_stamp = saved.last.data_stamp = stamps.data
+            ref.data_files = retimed_data
         self.last, self._assets = saved.last, saved.assets
         self._keep(saved)
         return changed

@@ -95,6 +95,9 @@ class GraphRef:
     theme: str  # templates/ by content (``freshness.theme_digest``)
     config: str  # digest of the settings and data
     sources: dict[str, tuple[int, int]]  # article and page source -> (mtime_ns, -1 when too fresh to trust; size)
+    # The bytes behind those times, to tell a file touched from a file changed (``retimed``):
+    hashes: dict[str, str] = field(default_factory=dict)  # article and page source -> digest of its bytes
+    data_files: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # content/'s other files -> (mtime_ns, size, digest)
 
 
 @dataclass
