@@ -268,3 +268,17 @@ def test_headers_by_kind_of_file() -> None:
     assert local.cache_control("media/byd-sales.webp") == local.MEDIA
     assert local.content_type("index.html") == "text/html; charset=utf-8" and local.content_type("media/a.webp") == "image/webp"
     assert [local.stage(k) for k in ("media/a.webp", "static/s.css", "index.html", "feed.xml", "robots.txt")] == ["assets", "assets", "pages", "feeds", "feeds"]
+
+
+def test_a_large_stage_is_shared_by_processes_with_the_same_result(project: Project, s3: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tide.deploy import publish
+
+    monkeypatch.setattr(publish, "PARALLEL_FROM", 1)  # every stage through the worker processes
+    published(project)
+    project.build(now=NOW)
+    done = deploy(project.site, project.root / ".cache", s3.target(), say=lambda _: None)
+    files = len(tree_digest(project.site))
+    assert bucket_digest(s3) == tree_digest(project.site)
+    assert done.requests >= files + 1  # the workers' uploads are counted too (and the listing)
+    again = deploy(project.site, project.root / ".cache", s3.target(), say=lambda _: None)
+    assert again.plan.uploads == [] and again.requests == 1  # what the workers sent is in the record: one listing, no HEAD
