@@ -282,3 +282,13 @@ def test_a_large_stage_is_shared_by_processes_with_the_same_result(project: Proj
     assert done.requests >= files + 1  # the workers' uploads are counted too (and the listing)
     again = deploy(project.site, project.root / ".cache", s3.target(), say=lambda _: None)
     assert again.plan.uploads == [] and again.requests == 1  # what the workers sent is in the record: one listing, no HEAD
+
+
+def test_uploads_address_the_bucket_as_each_provider_wants() -> None:
+    from tide.deploy.putter import _base_url
+
+    assert _base_url(Target("pub", "oss", "https://oss-cn-hangzhou.aliyuncs.com"), "cn-hangzhou") == "https://pub.oss-cn-hangzhou.aliyuncs.com/"
+    assert _base_url(Target("pub", "aws"), "us-east-1") == "https://pub.s3.us-east-1.amazonaws.com/"
+    assert _base_url(Target("pub", "minio", "http://minio.internal:9000"), "us-east-1") == "http://minio.internal:9000/pub/"
+    assert _base_url(Target("pub", "aws", "http://127.0.0.1:9000"), "us-east-1") == "http://127.0.0.1:9000/pub/"  # (an IP address takes no bucket in front)
+    assert _base_url(Target("my.bucket", "cos", "https://cos.ap-guangzhou.myqcloud.com"), "ap-guangzhou") == "https://cos.ap-guangzhou.myqcloud.com/my.bucket/"

@@ -10,7 +10,6 @@ and the bucket holds what it held plus complete objects: a second run finishes t
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from typing import Any
 from ..processes import pool_context
 from .local import LocalFile, scan
 from .plan import Plan, kinds, make_plan
+from .putter import Putter
 from .remote import WORKERS, Record, RemoteObject, fill_in, listing
 from .target import DeployError, Target
 
@@ -99,7 +99,7 @@ def _upload(client: Any, target: Target, plan: Plan, record: Record, counter: _C
             with pool_context().Pool(jobs) as pool:
                 answers = pool.map(_put_share, [(target, files[i::jobs]) for i in range(jobs)])
         else:
-            answers = [(*_put_all(client, target, files), 0)]  # (this process's requests are counted as they go)
+            answers = [_put_share((target, files))]
         for sent, _, requests in answers:
             for file in sent:
                 record.sent[file.key] = [file.md5, file.content_type, file.cache_control]
@@ -113,30 +113,25 @@ def _upload(client: Any, target: Target, plan: Plan, record: Record, counter: _C
 
 
 def _put_share(job: tuple[Target, list[LocalFile]]) -> tuple[list[LocalFile], str, int]:
-    """In a worker process: its own client, its share of a stage; (sent, failure, requests made)."""
+    """Upload ``files`` on threads (in a worker process, or this one); (those sent, "" or the
+    first failure as a sentence, requests made)."""
     target, files = job
-    client, counter = _counted(target.client())
-    return (*_put_all(client, target, files), counter.n)
-
-
-def _put_all(client: Any, target: Target, files: list[LocalFile]) -> tuple[list[LocalFile], str]:
-    """Upload ``files`` on threads; (those sent, "" or the first failure as a sentence)."""
     sent: list[LocalFile] = []
+    putter: Putter | None = None
 
     def put(file: LocalFile) -> None:
-        client.put_object(
-            Bucket=target.bucket, Key=target.prefix + file.key, Body=file.path.read_bytes(),
-            ContentType=file.content_type, CacheControl=file.cache_control,
-            ContentMD5=base64.b64encode(bytes.fromhex(file.md5)).decode(), Metadata={"md5": file.md5},
-        )  # fmt: skip
+        assert putter is not None
+        putter.put(file.key, file.path.read_bytes(), file.md5, file.content_type, file.cache_control)
         sent.append(file)
 
     try:
-        with _sentences(target, _Counter()), ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(put, files))
+        with _sentences(target, _Counter()):
+            putter = Putter(target, target.credentials())
+            with ThreadPoolExecutor(WORKERS) as pool:
+                list(pool.map(put, files))
     except DeployError as failed:
-        return sent, str(failed)
-    return sent, ""
+        return sent, str(failed), putter.requests if putter else 0
+    return sent, "", putter.requests
 
 
 def _delete(client: Any, target: Target, keys: list[str], record: Record) -> None:
@@ -171,6 +166,7 @@ def _counted(client: Any) -> tuple[Any, _Counter]:
 @contextmanager
 def _sentences(target: Target, counter: _Counter) -> Iterator[None]:
     """botocore's exceptions as one sentence each, saying what to do."""
+    import urllib3
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
 
     where = target.endpoint or f"AWS S3 ({target.region or 'default region'})"
@@ -189,9 +185,14 @@ def _sentences(target: Target, counter: _Counter) -> Iterator[None]:
                 f"{where} refused the credentials ({code}); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" + (again if counter.n > 1 else "")
             ) from None
         raise DeployError(f"{where} answered {code or 'an error'} to {exc.operation_name}: {message}{again}") from None
-    except EndpointConnectionError as exc:
-        raise DeployError(f"cannot reach {where} ({exc}){again}") from None
+    except (EndpointConnectionError, urllib3.exceptions.HTTPError) as exc:
+        raise DeployError(f"cannot reach {where} ({_reason(exc)}){again}") from None
     except BotoCoreError as exc:
         raise DeployError(f"deploying to {where} failed: {exc}{again}") from None
     except OSError as exc:
         raise DeployError(f"deploying to {where} failed: {exc}{again}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """urllib3 says why a request gave up in its ``reason``; botocore in its message."""
+    return str(getattr(exc, "reason", None) or exc)

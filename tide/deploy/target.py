@@ -47,12 +47,25 @@ class Target:
         """Names this target's record in .cache/ (what was sent where)."""
         return hashlib.sha256(f"{self.endpoint}|{self.bucket}|{self.prefix}".encode()).hexdigest()[:12]
 
-    def client(self) -> Any:
+    def session(self) -> Any:
         import boto3
+
+        return boto3.session.Session(profile_name=self.profile) if self.profile else boto3.session.Session()
+
+    def credentials(self) -> Any:
+        """The signing keys, from the environment or the profile (``putter`` signs with them)."""
+        from botocore.exceptions import NoCredentialsError
+
+        found = self.session().get_credentials()
+        if found is None:
+            raise NoCredentialsError()
+        return found.get_frozen_credentials()
+
+    def client(self) -> Any:
         from botocore.config import Config
 
         preset = PROVIDERS[self.provider]
-        session = boto3.session.Session(profile_name=self.profile) if self.profile else boto3.session.Session()
+        session = self.session()
         config = Config(
             s3={"addressing_style": preset["addressing"]},
             signature_version="s3v4",
