@@ -15,7 +15,8 @@ from conftest import REPO, Project, project_lock_held
 
 def test_help_lists_every_command_and_build_option(project: Project) -> None:
     top = project.cli("--help").stdout
-    assert all(name in top for name in ("build", "serve", "new", "clean"))
+    assert all(name in top for name in ("build", "serve", "new", "import", "deploy", "clean"))
+    assert all(opt in top for opt in ("--images", "--dry-run", "--update", "--max-deletes", "--force", "--endpoint", "--bucket", "--prefix", "--region"))
     assert all(opt in top for opt in ("--drafts", "--future", "--base-url", "--output", "--now", "--no-cache", "--port", "--navigate", "--slug", "--tags"))
     build_help = project.cli("build", "--help").stdout
     assert all(opt in build_help for opt in ("--drafts", "--future", "--base-url", "--output", "--now"))
@@ -111,3 +112,17 @@ def test_a_missing_project_folder_is_reported_not_an_internal_error(tmp_path: Pa
     missing = tmp_path / "no-such-project"
     done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(missing), "build"], capture_output=True, text=True)
     assert done.returncode == 1 and "internal error" not in done.stderr and "not found" in done.stderr
+
+
+def test_a_build_says_when_the_site_next_changes(project: Project) -> None:
+    """A scheduled publishing run's log shows when the next run will matter: the next future
+    article or promo start or end; nothing when there is none."""
+    project.article("now", date="2025-03-01 20:00")
+    assert "next changes" not in project.cli("build", "--now", "2025-06-01 00:00").stdout
+    project.article("later", date="2025-07-01 08:00")
+    project.write("content/data/promos.yaml", "- {title: 订阅周报, text: 每周五, url: /, start: 2025-06-10 09:00, end: 2025-06-20 09:00}\n")
+    built = project.cli("build", "--now", "2025-06-01 00:00")
+    assert built.returncode == 0, built.stderr
+    assert "the site next changes at 2025-06-10 09:00" in built.stdout
+    again = project.cli("build", "--now", "2025-06-15 00:00")  # (past the promo's start: its end is next)
+    assert "the site next changes at 2025-06-20 09:00" in again.stdout, again.stdout
