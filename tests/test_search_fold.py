@@ -1,0 +1,32 @@
+"""Search folding (tide/search/fold.py): what readers type and what articles say meet in one form."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tide.search.fold import client_table, fold, table
+
+
+def test_traditional_width_and_case_fold_to_one_form() -> None:
+    assert fold("京東") == fold("京东") == "京东"
+    assert fold("雷軍") == "雷军" and fold("臺灣") == fold("台湾") == "台湾"
+    assert fold("ＳＵ７") == fold("SU7") == "su7" and fold("小米ＳＵ７　Ｕltra") == "小米su7 ultra"
+    assert fold("4S店") == "4s店" and fold("新能源車") == "新能源车"
+    assert fold("偽") == fold("僞") == fold("伪")  # a Taiwan variant, the standard traditional form, the simplified one
+
+
+def test_folding_twice_changes_nothing() -> None:
+    folds = table()
+    assert not [chr(k) for k, v in folds.items() if v in folds]
+
+
+@given(st.text(alphabet=st.sampled_from("京東东雷軍军台臺灣湾ＳＵ７SU7su 的，。!?AZaz09０９\u3000新能源車车") | st.characters(), max_size=60))
+def test_folding_keeps_every_position(text: str) -> None:
+    folded = fold(text)
+    assert len(folded) == len(text)  # (excerpts and highlights are cut from the text by positions in the folded text)
+    assert fold(folded) == folded
+
+
+def test_the_browser_gets_the_same_table() -> None:
+    assert {ord(k): ord(v) for k, v in client_table().items()} == table()
