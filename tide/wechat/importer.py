@@ -226,7 +226,7 @@ class _Known:
             head = path.read_text(encoding="utf-8", errors="replace")[:3000].split("\n---", 1)[0]
             fields = dict(re.findall(r"(?m)^(title|date|slug|source):\s*(.*?)\s*$", head))
             slug = _unquote(fields.get("slug", "").split("#")[0].strip()) or path.stem
-            self.add(path, slug, _unquote(fields.get("source", "")), _unquote(fields.get("title", "")), fields.get("date", "")[:16])
+            self.add(path, slug, _unquote(fields.get("source", "")), _unquote(fields.get("title", "")), _unquote(fields.get("date", ""))[:16])
 
     def add(self, path: Path, slug: str, source: str, title: str, date: datetime | str) -> None:
         self.by_slug[slug], self.slugs[path] = path, slug
