@@ -9,13 +9,12 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .content import parse_document
 from .errors import ErrorList
-from .freshness import RACY_NS
+from .freshness import trusted_mtime
 from .markup import Converter
 from .processes import pool_context
 from .store import SourceRecord, digest
@@ -29,11 +28,6 @@ class Compiled:
     rel: str
     record: SourceRecord
     html: str
-
-
-def trusted_mtime(mtime_ns: int) -> int:
-    """A time to trust next build, or -1 when the file is so fresh that the next check must read it."""
-    return -1 if time.time_ns() - mtime_ns < RACY_NS else mtime_ns
 
 
 def compile_one(path: Path, content: Path, root: Path, tz_name: str) -> Compiled:

@@ -23,6 +23,11 @@ from .store import Cache
 RACY_NS = 3_000_000_000  # a file changed this recently may change again within the clock's grain
 
 
+def trusted_mtime(mtime_ns: int) -> int:
+    """A time to trust next build, or -1 when the file is so fresh that the next check must read it."""
+    return -1 if time.time_ns() - mtime_ns < RACY_NS else mtime_ns
+
+
 @dataclass(frozen=True, slots=True)
 class Stamps:
     """What one walk over the inputs found."""

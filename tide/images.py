@@ -94,6 +94,11 @@ class _Blob:
     sizes: dict[str, int] = field(default_factory=dict)  # cache key -> bytes written: a file damaged since is made again
 
 
+def content_hash(data: bytes) -> str:
+    """What a picture's bytes are (pictures are cached by it; ``retimed`` hashes data files the same way)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class ImageLibrary:
     """The image cache of one project: a manifest plus one file per processed variant."""
 
@@ -117,31 +122,36 @@ class ImageLibrary:
                 continue  # SVG, PDF ...: published as they are
             st = path.stat()
             known = self._stats.get(rel)
-            content_hash = known[2] if known and known[:2] == (st.st_mtime_ns, st.st_size) else hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-            stats[rel] = (st.st_mtime_ns, st.st_size, content_hash)
+            key = known[2] if known and known[:2] == (st.st_mtime_ns, st.st_size) else content_hash(path.read_bytes())
+            stats[rel] = (st.st_mtime_ns, st.st_size, key)
             wanted = rel in covers
-            found.append((rel, content_hash, wanted))
-            blob = self._blobs.get(content_hash)
+            found.append((rel, key, wanted))
+            blob = self._blobs.get(key)
             if blob is None or (wanted and "share" not in blob.made) or not self._complete(blob):
-                todo[content_hash] = (path, wanted or todo.get(content_hash, (path, False))[1])
+                todo[key] = (path, wanted or todo.get(key, (path, False))[1])
         failed: dict[str, str] = {}
-        for content_hash, outcome in _process_all(todo, self.folder, jobs):
+        for key, outcome in _process_all(todo, self.folder, jobs):
             if isinstance(outcome, str):
-                failed[content_hash] = outcome
+                failed[key] = outcome
             else:
-                self._blobs[content_hash] = outcome
+                self._blobs[key] = outcome
         media.processed = len(todo) - len(failed)
-        for rel, content_hash, wanted in found:
-            if content_hash in failed:
-                media.broken[rel] = failed[content_hash]
+        for rel, key, wanted in found:
+            if key in failed:
+                media.broken[rel] = failed[key]
                 stats.pop(rel)
                 continue
-            picture = _picture(rel, self._blobs[content_hash], wanted)
+            picture = _picture(rel, self._blobs[key], wanted)
             media.pictures[rel] = picture
             for v in picture.variants():
                 media.outputs[v.rel] = self.folder / v.key
         self._stats, self._refreshed = stats, True
         return media
+
+    def content_hashes(self) -> dict[str, tuple[int, int, str]]:
+        """media/... -> (mtime_ns, size, content hash) of every picture, as the last refresh saw it."""
+        self._load()
+        return self._stats
 
     def save(self) -> None:
         """Keep the manifest; drop cache files no current source uses. Only after a refresh: before

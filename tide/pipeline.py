@@ -18,12 +18,12 @@ from pathlib import Path
 from . import graphstore, retimed
 from .assets import Assets, collect
 from .bodyedit import LastBuild, apply_body_edits, clock_moved
-from .compile import compile_many, trusted_mtime, worker_gc
+from .compile import compile_many, worker_gc
 from .config import BuildOptions, Paths, SiteConfig, load_config
 from .content import KINDS, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
-from .freshness import Stamps, input_stamps, theme_digest, up_to_date
+from .freshness import Stamps, input_stamps, theme_digest, trusted_mtime, up_to_date
 from .images import ImageLibrary
 from .layouts import Layering, StandInLeaked, Tap
 from .markup import code_stylesheet
@@ -223,7 +223,7 @@ class Builder:
         assert ref is not None  # (graphstore.save sets it)
         ref.hashes = {rel: r.text_hash for rel, r in index.items()}
         if self._data_files is not None:  # (a preview's rebuild does not stat the data: it is not asked next time)
-            ref.data_files = retimed.data_hashes(self.paths.content, self._data_files, known)
+            ref.data_files = retimed.data_hashes(self.paths.content, self._data_files, {**self.images.content_hashes(), **known})
 
     def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps, theme: str) -> set[str] | None:
         """In a new process (a command-line build): take the saved graph when the settings, data

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compile import trusted_mtime
+from .freshness import trusted_mtime
+from .images import content_hash
 from .store import GraphRef, digest
 
 
 def data_hashes(content: Path, files: dict[str, tuple[int, int]], known: dict[str, tuple[int, int, str]]) -> dict[str, tuple[int, int, str]]:
-    """Each data file (content/ without the sources) with its digest, read only when its time or
-    size is not what ``known`` says (or was too fresh to trust)."""
+    """Each data file (content/ without the sources) with its content hash (the picture library's:
+    ``known`` holds its hashes of the pictures, so they are not read twice), read only when its
+    time or size is not what ``known`` says (or was too fresh to trust)."""
     found = {}
     for rel, (mtime, size) in files.items():
         seen = known.get(rel)
         if seen is not None and seen[0] == mtime and seen[0] >= 0 and seen[1] == size:
             found[rel] = seen
         else:
-            found[rel] = (trusted_mtime(mtime), size, digest((content / rel).read_bytes()))
+            found[rel] = (trusted_mtime(mtime), size, content_hash((content / rel).read_bytes()))
     return found
 
 

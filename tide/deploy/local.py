@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..compile import trusted_mtime
+from ..freshness import trusted_mtime
 
 FINGERPRINTED = re.compile(r"\.[0-9a-f]{8}\.[A-Za-z0-9]+$")  # style.d48a835b.css, byd-sales.960.1623ced2.webp
 IMMUTABLE = "public, max-age=31536000, immutable"

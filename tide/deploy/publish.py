@@ -60,7 +60,7 @@ def deploy(
             record.save()
             return Deployed(plan, counter.n, False)
         try:
-            _upload(client, target, plan, record, counter, say)
+            _upload(target, plan, record, counter, say)
             _delete(client, target, plan.deletes, record)
         finally:
             record.stats = stats
@@ -87,7 +87,7 @@ def _to_ask(remote: dict[str, RemoteObject], local: dict[str, LocalFile], record
 PARALLEL_FROM = 400  # uploads; fewer go from this process alone
 
 
-def _upload(client: Any, target: Target, plan: Plan, record: Record, counter: _Counter, say: Callable[[str], None]) -> None:
+def _upload(target: Target, plan: Plan, record: Record, counter: _Counter, say: Callable[[str], None]) -> None:
     """Each stage whole before the next: a page never names what is not there yet. A large stage
     is shared by one process per core, each with its threads: from one process (one interpreter
     lock) a first deploy of 17,948 files took 37 s, twice rclone's time; so it took 22 s."""

@@ -27,6 +27,8 @@ class Putter:
     def __init__(self, target: Target, credentials: Any) -> None:
         import urllib3
         from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.exceptions import ClientError
 
         self.target = target
         region = target.region or PROVIDERS[target.provider].get("region") or "us-east-1"
@@ -35,11 +37,9 @@ class Putter:
         retries = urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504), allowed_methods=frozenset({"PUT"}))
         self.http = urllib3.PoolManager(maxsize=32, retries=retries, timeout=urllib3.Timeout(connect=10, read=60))
         self.requests = 0
+        self.request_type, self.error_type = AWSRequest, ClientError  # (imported once, not per upload)
 
     def put(self, key: str, data: bytes, md5: str, content_type: str, cache_control: str) -> None:
-        from botocore.awsrequest import AWSRequest
-        from botocore.exceptions import ClientError
-
         url = self.base + quote(self.target.prefix + key, safe="/~")
         headers = {
             "Content-Type": content_type,
@@ -47,7 +47,7 @@ class Putter:
             "Content-MD5": base64.b64encode(bytes.fromhex(md5)).decode(),
             "x-amz-meta-md5": md5,
         }
-        request = AWSRequest(method="PUT", url=url, data=data, headers=headers)
+        request = self.request_type(method="PUT", url=url, data=data, headers=headers)
         self.signer.add_auth(request)
         self.requests += 1
         answer = self.http.request("PUT", url, body=data, headers=dict(request.headers.items()))
@@ -55,7 +55,7 @@ class Putter:
             code = ERROR_CODE.search(answer.data)
             message = ERROR_MESSAGE.search(answer.data)
             error = {"Code": code[1].decode() if code else str(answer.status), "Message": message[1].decode() if message else answer.reason or ""}
-            raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": answer.status}}, "PutObject")
+            raise self.error_type({"Error": error, "ResponseMetadata": {"HTTPStatusCode": answer.status}}, "PutObject")
 
 
 def _base_url(target: Target, region: str) -> str:

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 from .blocks import Block, Picture, Run
 from .parsed import LineSorter, NotAnArticle, Parsed
 from .rules import Rules, clean
-from .text import END_PUNCTUATION, HEADING_MAX
+from .text import heading_shaped
 
 BLOCK_TAGS = {"p", "section", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "table", "hr", "figure", "figcaption", "pre"}
 SKIP_TAGS = {"script", "style", "noscript", "iframe", "mpvoice", "mpprofile", "svg"}
@@ -136,8 +136,7 @@ class _Walker:
         url = img.get("data-src") or img.get("src") or ""
         if not url or url.startswith("data:"):
             return
-        width = img.get("data-w") or img.get("width") or ""
-        if width.isdigit() and int(width) < 60:  # a thin divider picture or an icon, not a figure
+        if not _is_figure_img(img):
             return
         self.blocks.append(Block("figure", picture=Picture(url=url, file=self.saved_copy(img))))
 
@@ -188,6 +187,7 @@ def _has_blocks(element: etree._Element) -> bool:
 
 
 def _is_figure_img(img: etree._Element) -> bool:
+    """Not a thin divider picture or an icon (WeChat gives their width; under 60 pixels)."""
     width = img.get("data-w") or img.get("width") or ""
     return not (width.isdigit() and int(width) < 60)
 
@@ -264,6 +264,4 @@ def _is_heading(element: etree._Element, runs: list[Run], text: str) -> bool:
     """A real heading, or a short paragraph of bold text only, without end punctuation."""
     if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return True
-    if len(text) > HEADING_MAX or text.endswith(END_PUNCTUATION) or any(c in text for c in "。！？；"):
-        return False
-    return all(r.bold for r in runs if r.text.strip())
+    return heading_shaped(text) and all(r.bold for r in runs if r.text.strip())

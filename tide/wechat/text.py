@@ -82,10 +82,15 @@ def _gaps(lines: list[tuple[int, str]]) -> dict[int, tuple[int, int]]:
     return gaps
 
 
+def heading_shaped(text: str) -> bool:
+    """Short, and no sentence in it: what a heading looks like in either reader."""
+    return len(text) <= HEADING_MAX and not text.endswith(END_PUNCTUATION) and not any(c in text for c in "。！？；")
+
+
 def _is_heading(line: str, gap: tuple[int, int], following: str, rules: Rules) -> bool:
     """A short line without end punctuation, set apart (an extra blank line, or followed by a
     longer paragraph), that is not a list item, a credit or a caption."""
-    if len(line) > HEADING_MAX or line.endswith(END_PUNCTUATION) or any(c in line for c in "。！？；"):
+    if not heading_shaped(line):
         return False
     if LIST_ITEM.match(line) or not following or rules.credit(following) is not None:
         return False
