@@ -144,6 +144,22 @@ def test_start_methods(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     assert processes.pool_context().get_start_method() == ("fork" if processes.may_fork() else "spawn")
 
 
+def test_a_running_thread_forbids_forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setenv(processes.SWITCH, "fork")
+    before = processes.threads()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert processes.threads() == before + 1  # counted as the kernel counts them
+        assert not processes.may_fork() and processes.pool_context().get_start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+
+
 def test_the_default_start_method_is_the_systems_safe_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(processes.SWITCH, raising=False)
     assert processes.start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
