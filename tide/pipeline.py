@@ -285,6 +285,21 @@ class Builder:
             writer.write(rel, data)
         return OutputRecord(data_hash, data_hash)
 
+    def _search(self, site: Site, templates: Templates, writer: Writer):  # type: ignore[no-untyped-def]
+        """A theme with a search page gets the search index: the engine's one call into a tool.
+        Its files keep no output records: the index keeps its own account of them (saved once
+        the output is committed)."""
+        if "search.html" not in templates.sources:
+            return None
+        from .search import index_site
+
+        found = index_site(site, self.cache.output_file("search"), writer.exists, self.options.jobs)
+        for rel, data in found.put.items():
+            writer.write(rel, data)
+        for rel in sorted(found.gone):
+            writer.delete(rel)
+        return found
+
     def _templates_for(self, config: SiteConfig) -> Templates:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
         key = repr(config)
@@ -407,6 +422,7 @@ class Builder:
                 result.rendered += 1
                 result.reused += page.reused
             clock.lap("draw")
+            searched = self._search(site, templates, writer)
             if only is None:
                 for rel, source in files.items():
                     records[rel] = self._copy(writer, source, rel, previous.get(rel))
@@ -424,6 +440,8 @@ class Builder:
             if writer.written or writer.deleted:
                 self.cache.mark_dirty()  # before the output moves on: a crash in the commit leaves records that are not trusted
             writer.commit()
+        if searched is not None:
+            searched.save()
         if only is None:
             self.cache.replace_records(records)
         else:  # everything else is as the last build left it

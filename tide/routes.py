@@ -93,6 +93,8 @@ def plan(site: Site, content_prefix: str = "content/") -> list[Route]:
             for p in paginate(author.members, c.pagination["author"], author.url):
                 routes.append(Route(p.url, "author.html", {"author": author, "pager": p}, f"author '{author.name}'"))
     routes += archive_routes(site.articles, c.timezone, has)
+    if "search.html" in has:  # (its index: tide/search, written beside the pages)
+        routes.append(Route("/search/", "search.html", {}, "the search page", in_sitemap=False))
     if "404.html" in has:
         routes.append(Route("/404.html", "404.html", {}, "the 404 page", in_sitemap=False))
     if "atom.xml" in has:

@@ -451,6 +451,10 @@ class Cache:
     def _records_file(self, n: int) -> Path:
         return self.folder / f"outputs-{self._output_id()}-{n:03d}.pickle"
 
+    def output_file(self, stem: str) -> Path:
+        """A cache file of one output folder's own (``stem-<id>.json``)."""
+        return self.folder / f"{stem}-{self._output_id()}.json"
+
     def _output_id(self) -> str:
         """Files that describe one output folder carry its id: the preview and a build may share a cache.
         (SHA-256, as before files were told apart by XXH3: a cache made then keeps its file names,

@@ -1,6 +1,50 @@
-"""Search that finds every Chinese word a reader types, from static files (issue 17; being built).
+"""Search that finds every Chinese word a reader types, from static files.
 
-So far only ``fold``: one character to one character (width, Latin case, traditional to
-simplified, from OpenCC's own tables), the form both the index and the reader's query take. The
-index, the client and the pages come next; nothing calls this package yet.
+The build calls ``index_site`` once (the engine's one call into this package); everything else
+here is the index's own: text, folding, keys, files, and the browser's client.
 """
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import rjsmin
+
+from .fold import client_table
+from .index import FOLDER, FORMAT, Files, Source, build
+
+__all__ = ["FOLDER", "Files", "index_site"]
+
+CLIENT = Path(__file__).with_name("client.js")
+
+
+def index_site(site: Any, state: Path | None, standing: Callable[[str], bool], jobs: int | None = None) -> Files:
+    """The index files of ``site``'s articles (drafts and future ones only when the site shows
+    them: the preview's). ``state``: the index's account of its files in the cache (saved by
+    ``Files.save`` once they are in the output); ``standing(path)``: the output holds that file
+    as last written."""
+    sources = [
+        Source(
+            e.url,
+            e.doc.title,
+            e.doc.date.date().isoformat() if e.doc.date else "",
+            e.category.name if e.category else "",
+            tuple([e.category.name if e.category else "", *(t.name for t in e.tags), e.doc.summary or ""]),
+            e.body_key,
+        )
+        for e in reversed(site.articles)
+    ]
+    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), jobs)
+
+
+@cache
+def client() -> bytes:
+    """The browser's script, minified, with the folding table and the format built in."""
+    source = CLIENT.read_text(encoding="utf-8")
+    source = source.replace("/*FOLD*/[]", json.dumps(client_table(), ensure_ascii=False, separators=(",", ":")))
+    source = source.replace("/*FORMAT*/0", str(FORMAT))
+    return rjsmin.jsmin(source).encode()

@@ -63,6 +63,8 @@ def fold(text: str) -> str:
     return text.translate(table())
 
 
-def client_table() -> dict[str, str]:
-    """The same table for the browser's query folding (characters as strings)."""
-    return {chr(k): chr(v) for k, v in sorted(table().items())}
+def client_table() -> tuple[str, str]:
+    """The same table for the browser's query folding: the characters that fold, and what each
+    folds to, as two strings of the same length (code points, not UTF-16 units)."""
+    pairs = sorted(table().items())
+    return "".join(chr(k) for k, _ in pairs), "".join(chr(v) for _, v in pairs)

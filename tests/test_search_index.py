@@ -1,0 +1,115 @@
+"""The index is exact: the browser's own client (run in node) finds, for any query, precisely
+the articles a brute-force substring search of their folded text finds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tide.search import client
+from tide.search.fold import fold
+from tide.search.index import FOLDER, Source, build
+from tide.search.terms import HAN, LATIN, OTHER, folded_codes
+from tide.search.text import searchable
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed (.ci/run installs it)")
+
+# Small alphabets, so that near misses (every pair of a query in a text, the query not) are common.
+HAN_CHARS = "京东東能源"
+LATIN_CHARS = "sS7４"
+OTHER_CHARS = " ，"
+words = st.text(alphabet=HAN_CHARS + LATIN_CHARS + OTHER_CHARS, min_size=0, max_size=40)
+queries_of = st.text(alphabet=HAN_CHARS + LATIN_CHARS + " ", min_size=1, max_size=6)
+
+
+def class_of(text: str) -> list[int]:
+    return folded_codes(text)[1].tolist()
+
+
+def reference(text: str, query: str) -> bool:
+    """Every term of the query is in the text, as Ctrl-F on the folded text finds it (a term
+    starting with a letter or digit starts a word)."""
+    folded, classes = fold(text), class_of(text)
+    terms = [t for t in _split(fold(query)) if t]
+    if not terms:
+        return False
+    for term in terms:
+        starts_word = class_of(term)[0] == LATIN
+        at, found = folded.find(term), False
+        while at >= 0 and not found:
+            found = not starts_word or at == 0 or classes[at - 1] != LATIN
+            at = folded.find(term, at + 1)
+        if not found:
+            return False
+    return True
+
+
+def _split(query: str) -> list[str]:
+    out, run = [], ""
+    for ch, cls in zip(query, class_of(query), strict=True):
+        if cls == OTHER:
+            out.append(run)
+            run = ""
+        else:
+            run += ch
+    return [*out, run]
+
+
+def run_client(folder: Path, queries: list[str]) -> list[list[int]]:
+    done = subprocess.run([NODE, str(Path(__file__).with_name("search_query.js"))], input=json.dumps({"folder": str(folder), "queries": queries}), capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def write_index(root: Path, bodies: list[tuple[str, str]]) -> list[str]:
+    """An index of these (title, body text) articles in ``root``; their searchable texts."""
+    sources = [Source(f"/a/{n}/", title, "2025-01-01", "", (), str(n)) for n, (title, _) in enumerate(bodies)]
+    html = {str(n): f"<p>{body}</p>" for n, (_, body) in enumerate(bodies)}
+    files = build(sources, html.__getitem__, None, lambda rel: False, client(), jobs=1)
+    for rel, data in files.put.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return [searchable(title, [], html[str(n)]).text for n, (title, _) in enumerate(bodies)]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(articles=st.lists(st.tuples(words, words), min_size=1, max_size=12), queries=st.lists(queries_of, min_size=1, max_size=12))
+def test_the_client_finds_exactly_what_a_substring_search_finds(tmp_path: Path, articles, queries) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "out"
+    shutil.rmtree(root, ignore_errors=True)
+    texts = write_index(root, articles)
+    # Queries cut from the texts themselves as well: most random queries find nothing.
+    queries = queries + [t[i : i + n] for t in texts[:4] for i, n in ((1, 2), (3, 3), (0, 5)) if t[i : i + n].strip()]
+    found = run_client(root / FOLDER, queries)
+    for query, ids in zip(queries, found, strict=True):
+        expected = {n for n, text in enumerate(texts) if reference(text, query)}
+        assert set(ids) == expected, (query, texts)
+        assert len(ids) == len(set(ids))
+
+
+def test_words_a_reader_types(tmp_path: Path) -> None:
+    texts = write_index(
+        tmp_path,
+        [
+            ("小米 SU7 Ultra 的定价", "雷军说，SU7 的订单超过预期。"),
+            ("京东的 4S店 生意", "汽车后市场：京东养车开了 4S店。"),
+            ("消费者为什么被黏住", "会员体系把用户黏住了，复购率上升。"),
+            ("新能源车价格战", "比亚迪和特斯拉都在降价，新能源车渗透率过半。"),
+        ],
+    )
+    queries = ["京东", "京東", "小米 SU7", "su7", "ＳＵ７", "ultra", "4S店", "4s", "黏住", "新能源车", "车", "雷軍", "能源车 降价", "。。", "   ", "x" * 500, "京东 特斯拉"]
+    found = dict(zip(queries, run_client(tmp_path / FOLDER, queries), strict=True))
+    assert found["京东"] == found["京東"] == [1]
+    assert found["小米 SU7"] == [0] and set(found["su7"]) == {0} == set(found["ＳＵ７"]) == set(found["ultra"])
+    assert found["4S店"] == [1] == found["4s"]
+    assert found["黏住"] == [2] and found["新能源车"] == [3] == found["能源车 降价"]
+    assert set(found["车"]) == {1, 3} and found["雷軍"] == [0]
+    assert found["。。"] == found["   "] == found["x" * 500] == found["京东 特斯拉"] == []
+    assert texts[0].startswith("小米 SU7 Ultra 的定价\n")

@@ -1,0 +1,182 @@
+"""The site's search index, as files under ``search-index/``, remade only where articles changed.
+
+Articles are numbered oldest first (so a new article takes the next number and older ones keep
+theirs) and cut into parts of ``PART`` articles. Each part's bucket files sit in a folder named
+by what the part holds, so an edit rewrites only its own part; each article has a fragment,
+``f/<number>.json``, with what its result shows (title, address, date, category, its text for
+the excerpt, where its headings start). ``index.json`` lists the parts and every title's length
+(a match inside the title ranks first); ``client.js`` is the browser's side, with the folding
+table built in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xxhash
+
+from . import encode, varint
+from .terms import terms
+from .text import searchable
+
+FOLDER = "search-index"
+PART = 512  # articles per part: an edit re-indexes this many; a query fetches one bucket per part and key
+FORMAT = 1  # bump when the files change shape (the client checks it)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article as the index takes it from the site."""
+
+    url: str
+    title: str
+    date: str
+    category: str
+    labels: tuple[str, ...]  # category, tags, written summary: matched, not shown in the excerpt
+    body_key: str  # the converted body in the build's store
+
+    def digest(self) -> str:
+        return xxhash.xxh3_64_hexdigest(json.dumps(astuple(self), ensure_ascii=False))
+
+
+@dataclass(slots=True)
+class Files:
+    put: dict[str, bytes] = field(default_factory=dict)  # to write
+    kept: set[str] = field(default_factory=set)  # standing as the last build wrote them
+    gone: set[str] = field(default_factory=set)  # written by an earlier build, no longer part of the index: to delete
+    state: dict = field(default_factory=dict)  # type: ignore[type-arg]
+    state_file: Path | None = None
+
+    def save(self) -> None:
+        """Keep the account of these files, once the output holds them (before, a failed build
+        would leave an account of files that were never written)."""
+        _write_state(self.state_file, self.state)
+
+
+@dataclass(slots=True)
+class _Part:
+    name: str
+    sources: list[Source]
+    first: int  # the number of its first article
+
+
+def build(
+    sources: Sequence[Source],
+    body: Callable[[str], str],
+    state_file: Path | None,
+    standing: Callable[[str], bool],
+    client: bytes,
+    jobs: int | None = None,
+) -> Files:
+    """Every file of the index. ``sources`` oldest first; ``body(key)``: a converted body;
+    ``standing(path)``: whether the output holds that file as the last build wrote it."""
+    state = _read_state(state_file)
+    parts = [_part(sources, i) for i in range(0, len(sources), PART)]
+    files = Files()
+    todo = []
+    for part in parts:
+        known = state["parts"].get(part.name)
+        owned = _part_files(part, known["buckets"]) if known else []
+        if known and all(standing(p) for p in owned):
+            files.kept.update(owned)
+        else:
+            todo.append(part)
+    for part, (buckets, fragments, titles) in zip(todo, _made(todo, body, jobs), strict=True):
+        state["parts"][part.name] = {"buckets": len(buckets), "titles": titles}
+        for b, data in enumerate(buckets):
+            files.put[f"{FOLDER}/p/{part.name}/{b}.bin"] = data
+        for n, data in enumerate(fragments, part.first):
+            rel, digest = f"{FOLDER}/f/{n}.json", xxhash.xxh3_64_hexdigest(data)
+            if state["fragments"].get(str(n)) == digest and standing(rel):
+                files.kept.add(rel)  # (the same article in a part that changed around it)
+            else:
+                files.put[rel] = data
+                state["fragments"][str(n)] = digest
+    titles: list[int] = []
+    for part in parts:
+        titles += state["parts"][part.name]["titles"]
+    manifest = {
+        "format": FORMAT,
+        "articles": len(sources),
+        "parts": [[p.name, len(p.sources), state["parts"][p.name]["buckets"]] for p in parts],
+        "titles": base64.b64encode(varint.encode(np.array(titles, dtype=np.int64))[0]).decode("ascii"),
+    }
+    files.put[f"{FOLDER}/index.json"] = json.dumps(manifest, separators=(",", ":")).encode()
+    files.put[f"{FOLDER}/client.js"] = client
+    now_owned = files.kept | set(files.put)
+    files.gone = {rel for rel in set(state["owned"]) - now_owned if standing(rel)}
+    state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
+    state["owned"] = sorted(now_owned)
+    state["fragments"] = {k: v for k, v in state["fragments"].items() if int(k) < len(sources)}
+    files.state, files.state_file = state, state_file
+    return files
+
+
+def _part(sources: Sequence[Source], first: int) -> _Part:
+    chunk = list(sources[first : first + PART])
+    name = xxhash.xxh3_64_hexdigest(f"{FORMAT}|{PART}|{first}|" + "|".join(s.digest() for s in chunk))[:12]
+    return _Part(name, chunk, first)
+
+
+def _part_files(part: _Part, buckets: int) -> list[str]:
+    return [f"{FOLDER}/p/{part.name}/{b}.bin" for b in range(buckets)] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + len(part.sources))]
+
+
+def _made(todo: list[_Part], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
+    """Each part's (bucket files, fragments, title lengths), on every core when there are several."""
+    work = [[(s, body(s.body_key)) for s in part.sources] for part in todo]
+    jobs = jobs or os.cpu_count() or 1
+    if len(work) < 2 or jobs == 1:
+        yield from map(make_part, work)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..processes import pool_context
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=pool_context()) as pool:
+        yield from pool.map(make_part, work)
+
+
+def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[bytes], list[int]]:
+    found, fragments, titles = [], [], []
+    for source, html in articles:
+        text = searchable(source.title, list(source.labels), html)
+        found.append(terms(text.text))
+        titles.append(len(source.title))
+        fragment = {
+            "url": source.url,
+            "title": source.title,
+            "date": source.date,
+            "category": source.category,
+            "body": text.body_start,
+            "headings": text.headings,
+            "text": text.text,
+        }
+        fragments.append(json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode())
+    return encode.encode(found), fragments, titles
+
+
+def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]
+    if path is not None:
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            if state.get("format") == FORMAT and isinstance(state.get("parts"), dict) and isinstance(state.get("fragments"), dict):
+                return state  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            pass  # (no state, or a damaged one: everything is made again)
+    return {"format": FORMAT, "parts": {}, "fragments": {}, "owned": []}
+
+
+def _write_state(path: Path | None, state: dict) -> None:  # type: ignore[type-arg]
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, path)
