@@ -42,6 +42,7 @@ PAGES = [
     ("article with figures", "/articles/luckin-coffee-unit-economics/"),
     ("tag page", "/tags/rui-xing/"),
     ("404 page", "/404.html"),
+    ("search results", "/search/?q=%E4%BA%AC%E4%B8%9C"),  # ?q=京东
 ]
 NOW = datetime(2025, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai"))  # the sample site as the tests build it
 

@@ -28,11 +28,14 @@ def run_vnu(folder: Path) -> list[dict[str, object]]:
     return [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
 
 
-def axe_violations(browser: Browser, url: str, scheme: str) -> list[str]:
+def axe_violations(browser: Browser, url: str, scheme: str, ready: str | None = None) -> list[str]:
+    """``ready``: a function the page must make true first (results drawn by its script)."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, color_scheme=scheme)  # type: ignore[arg-type]
     try:
         page = context.new_page()
         page.goto(url, wait_until="load")
+        if ready:
+            page.wait_for_function(ready)
         page.add_script_tag(path=str(AXE))
         found = page.evaluate("async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations", AXE_RULES)
         return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in found]

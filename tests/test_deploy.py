@@ -128,8 +128,12 @@ def test_a_second_deploy_writes_nothing_and_one_edit_writes_only_what_changed(pr
     project.article("a1", title="第1篇", date="2025-03-02 10:00", front="tags: [零售]", body="改过的正文。\n")
     edited = run_deploy(project, s3)
     assert edited.returncode == 0, edited.stderr
-    changed = {k for k, v in tree_digest(project.site).items() if before.get(k) != v}
-    assert f"{len(changed)} to upload ({len(changed)} changed;" in edited.stdout, (changed, edited.stdout)
+    after = tree_digest(project.site)
+    changed = {k for k, v in after.items() if k in before and before[k] != v}
+    new = set(after) - set(before)  # (the search index's part holding the article: a new folder)
+    gone = set(before) - set(after)
+    assert f"{len(changed) + len(new)} to upload ({len(changed)} changed, {len(new)} new;" in edited.stdout, (changed, new, edited.stdout)
+    assert f"{len(gone)} to delete" in edited.stdout
     assert bucket_digest(s3) == tree_digest(project.site)
 
 

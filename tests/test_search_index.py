@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tide.search import client
 from tide.search.fold import fold
 from tide.search.index import FOLDER, Source, build
-from tide.search.terms import HAN, LATIN, OTHER, folded_codes
+from tide.search.terms import LATIN, OTHER, folded_codes
 from tide.search.text import searchable
 
 NODE = shutil.which("node")
@@ -63,7 +63,13 @@ def _split(query: str) -> list[str]:
 
 
 def run_client(folder: Path, queries: list[str]) -> list[list[int]]:
-    done = subprocess.run([NODE, str(Path(__file__).with_name("search_query.js"))], input=json.dumps({"folder": str(folder), "queries": queries}), capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [NODE, str(Path(__file__).with_name("search_query.js"))],
+        input=json.dumps({"folder": str(folder), "queries": queries}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
@@ -104,7 +110,25 @@ def test_words_a_reader_types(tmp_path: Path) -> None:
             ("新能源车价格战", "比亚迪和特斯拉都在降价，新能源车渗透率过半。"),
         ],
     )
-    queries = ["京东", "京東", "小米 SU7", "su7", "ＳＵ７", "ultra", "4S店", "4s", "黏住", "新能源车", "车", "雷軍", "能源车 降价", "。。", "   ", "x" * 500, "京东 特斯拉"]
+    queries = [
+        "京东",
+        "京東",
+        "小米 SU7",
+        "su7",
+        "ＳＵ７",
+        "ultra",
+        "4S店",
+        "4s",
+        "黏住",
+        "新能源车",
+        "车",
+        "雷軍",
+        "能源车 降价",
+        "。。",
+        "   ",
+        "x" * 500,
+        "京东 特斯拉",
+    ]
     found = dict(zip(queries, run_client(tmp_path / FOLDER, queries), strict=True))
     assert found["京东"] == found["京東"] == [1]
     assert found["小米 SU7"] == [0] and set(found["su7"]) == {0} == set(found["ＳＵ７"]) == set(found["ultra"])
@@ -113,3 +137,52 @@ def test_words_a_reader_types(tmp_path: Path) -> None:
     assert set(found["车"]) == {1, 3} and found["雷軍"] == [0]
     assert found["。。"] == found["   "] == found["x" * 500] == found["京东 特斯拉"] == []
     assert texts[0].startswith("小米 SU7 Ultra 的定价\n")
+
+
+def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Edit, add (older than the rest: every later article's number moves), delete, draft: each
+    incremental build's index is byte for byte a clean build's, and untouched parts stay put."""
+    from conftest import NOW, tree_digest
+
+    from tide.config import BuildOptions, Paths
+    from tide.pipeline import build as clean_build
+
+    monkeypatch.setattr("tide.search.index.PART", 3)
+    for n in range(8):
+        project.article(
+            f"a{n}", title=f"第{n}篇：京东", date=f"2025-02-{n + 10:02d} 10:00", body=f"正文{n}，新能源车第{n}段。\n\n## 小节{n}\n\n小米 SU7 第{n}次。\n"
+        )
+
+    def same_as_clean(step: str) -> dict[str, str]:
+        project.build()
+        fresh = tmp_path / f"clean-{step}"
+        clean_build(Paths(project.root, fresh), BuildOptions(now=NOW, use_cache=False))
+        built = tree_digest(project.site / FOLDER)
+        assert built == tree_digest(fresh / FOLDER), step
+        return built
+
+    first = same_as_clean("first")
+    project.article("a6", title="第6篇：京东", date="2025-02-16 10:00", body="改过的正文，黏住用户。\n")
+    edited = same_as_clean("edit")
+    changed = {rel for rel in edited if first.get(rel) != edited[rel]}
+    assert changed and all(rel.startswith(("p/", "f/6.json", "index.json")) for rel in changed), changed
+    assert {rel.split("/")[1] for rel in changed if rel.startswith("p/")} - {rel.split("/")[1] for rel in first if rel.startswith("p/")}  # a new part folder
+    parts = lambda tree: {rel.split("/")[1] for rel in tree if rel.startswith("p/")}  # noqa: E731
+    assert len(parts(first)) == 3 and len(parts(first) & parts(edited)) == 2  # articles 0-5 are untouched
+    project.article("old", title="更早的一篇", date="2025-01-01 10:00", body="最早的文字。\n")
+    same_as_clean("add")
+    (project.root / "content/articles/a3.md").unlink()
+    same_as_clean("delete")
+    project.article("a4", title="第4篇：京东", date="2025-02-14 10:00", front="draft: true", body="草稿。\n")
+    final = same_as_clean("draft")
+    assert len([r for r in final if r.startswith("f/")]) == 7
+
+
+def test_importing_the_index_starts_no_thread() -> None:
+    """numpy's OpenBLAS would start a thread pool, and a process with threads never forks its
+    workers (tide/processes.py): the build would quietly lose them."""
+    import sys
+
+    code = "import tide.search, tide.search.terms; print(open('/proc/self/stat').read().split()[19])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
+    assert done.stdout.strip() == "1"

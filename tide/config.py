@@ -45,7 +45,7 @@ PERMALINK_TOKENS = {"slug", "year", "month", "day"}
 PAGINATED = ("home", "tag", "category", "author")  # the lists ``pagination`` may set one by one
 # Pages the site has only when the theme has their template: a theme decides which lists exist
 # (a minimal theme without author.html has no author pages, rather than an error at each).
-OPTIONAL_TEMPLATES = ("terms.html", "author.html", "archive.html", "archive_year.html", "404.html", "atom.xml", "sitemap.xml", "robots.txt")
+OPTIONAL_TEMPLATES = ("terms.html", "author.html", "archive.html", "archive_year.html", "404.html", "search.html", "atom.xml", "sitemap.xml", "robots.txt")
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,7 +289,7 @@ class Builder:
         """A theme with a search page gets the search index: the engine's one call into a tool.
         Its files keep no output records: the index keeps its own account of them (saved once
         the output is committed)."""
-        if "search.html" not in templates.sources:
+        if "search.html" not in site.config.theme_has:
             return None
         from .search import index_site
 
@@ -423,6 +423,7 @@ class Builder:
                 result.reused += page.reused
             clock.lap("draw")
             searched = self._search(site, templates, writer)
+            clock.lap("search")
             if only is None:
                 for rel, source in files.items():
                     records[rel] = self._copy(writer, source, rel, previous.get(rel))

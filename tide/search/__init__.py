@@ -6,16 +6,23 @@ here is the index's own: text, folding, keys, files, and the browser's client.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from functools import cache
-from pathlib import Path
-from typing import Any
+import os
 
-import rjsmin
+# numpy's OpenBLAS starts a thread pool when imported, and a process with threads never forks
+# (tide/processes.py): the build would lose its forked workers. The index does no linear algebra.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
 
-from .fold import client_table
-from .index import FOLDER, FORMAT, Files, Source, build
+import json  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from functools import cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import rjsmin  # noqa: E402
+
+from .fold import client_table  # noqa: E402
+from .index import FOLDER, FORMAT, Files, Source, build  # noqa: E402
 
 __all__ = ["FOLDER", "Files", "index_site"]
 
@@ -47,4 +54,4 @@ def client() -> bytes:
     source = CLIENT.read_text(encoding="utf-8")
     source = source.replace("/*FOLD*/[]", json.dumps(client_table(), ensure_ascii=False, separators=(",", ":")))
     source = source.replace("/*FORMAT*/0", str(FORMAT))
-    return rjsmin.jsmin(source).encode()
+    return str(rjsmin.jsmin(source)).encode()

@@ -11,7 +11,10 @@ same way and fetches only their buckets. A bucket file is varints:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from . import varint
 from .terms import SINGLE, WORD, Terms
@@ -28,8 +31,9 @@ def fnv1a(codes: list[int]) -> int:
     return h
 
 
-def _fnv_step(h: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return ((h ^ c) * np.uint64(FNV_PRIME)) & np.uint64(MASK32)
+def _fnv_step(h: NDArray[Any], c: NDArray[Any]) -> NDArray[Any]:
+    step: NDArray[Any] = ((h ^ c) * np.uint64(FNV_PRIME)) & np.uint64(MASK32)
+    return step
 
 
 def bucket_count(estimated_bytes: int) -> int:
@@ -44,24 +48,24 @@ def encode(docs: list[Terms]) -> list[bytes]:
     """Every bucket file of these documents (numbered 0.. in ``docs`` order)."""
     if not docs or not sum(len(t.keys) for t in docs):
         return [b"\x00"]
-    keys = np.concatenate([t.keys for t in docs])
-    counts = np.concatenate([t.counts for t in docs]).astype(np.int64)
+    keys: NDArray[Any] = np.concatenate([t.keys for t in docs])
+    counts: NDArray[Any] = np.concatenate([t.counts for t in docs]).astype(np.int64)
     positions = np.concatenate([t.positions for t in docs]).astype(np.int64)
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(t.keys) for t in docs])
-    single = (keys >= SINGLE) & (keys < WORD)
-    kept = np.where(single, 1, counts)
-    kept_from = np.cumsum(kept) - kept
+    doc: NDArray[Any] = np.repeat(np.arange(len(docs), dtype=np.int64), [len(t.keys) for t in docs])
+    single: NDArray[Any] = (keys >= SINGLE) & (keys < WORD)
+    kept: NDArray[Any] = np.where(single, 1, counts)
+    kept_from: NDArray[Any] = np.cumsum(kept) - kept
     words: dict[int, str] = {}
     for t in docs:
         words.update(t.words)
 
     order = np.argsort(keys, kind="stable")  # by key, then document (each document's keys come together)
     keys, counts, doc, kept, kept_from, single = (a[order] for a in (keys, counts, doc, kept, kept_from, single))
-    first = np.r_[True, keys[1:] != keys[:-1]]
-    key_of = np.cumsum(first) - 1
+    first: NDArray[Any] = np.r_[True, keys[1:] != keys[:-1]]
+    key_of: NDArray[Any] = np.cumsum(first) - 1
     distinct = keys[first]
     documents = np.bincount(key_of)
-    doc_step = doc - np.r_[0, doc[:-1]]
+    doc_step: NDArray[Any] = doc - np.r_[0, doc[:-1]]
     doc_step[first] = doc[first]
 
     # Each key's header: [2 * characters + single, characters..., documents], and its bucket.
@@ -123,10 +127,11 @@ def encode(docs: list[Terms]) -> list[bytes]:
     return files
 
 
-def _within(n: np.ndarray) -> np.ndarray:
+def _within(n: NDArray[Any]) -> NDArray[Any]:
     """0..n-1 for each n, end to end."""
     total = int(n.sum())
-    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    within: NDArray[Any] = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    return within
 
 
 def _hash_text(text: str) -> int:

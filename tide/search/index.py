@@ -92,30 +92,35 @@ def build(
         for b, data in enumerate(buckets):
             files.put[f"{FOLDER}/p/{part.name}/{b}.bin"] = data
         for n, data in enumerate(fragments, part.first):
-            rel, digest = f"{FOLDER}/f/{n}.json", xxhash.xxh3_64_hexdigest(data)
-            if state["fragments"].get(str(n)) == digest and standing(rel):
-                files.kept.add(rel)  # (the same article in a part that changed around it)
-            else:
-                files.put[rel] = data
-                state["fragments"][str(n)] = digest
-    titles: list[int] = []
+            _file(files, state, standing, f"{FOLDER}/f/{n}.json", data)  # (mostly the same article, in a part that changed around it)
+    lengths: list[int] = []
     for part in parts:
-        titles += state["parts"][part.name]["titles"]
+        lengths += state["parts"][part.name]["titles"]
     manifest = {
         "format": FORMAT,
         "articles": len(sources),
         "parts": [[p.name, len(p.sources), state["parts"][p.name]["buckets"]] for p in parts],
-        "titles": base64.b64encode(varint.encode(np.array(titles, dtype=np.int64))[0]).decode("ascii"),
+        "titles": base64.b64encode(varint.encode(np.array(lengths, dtype=np.int64))[0]).decode("ascii"),
     }
-    files.put[f"{FOLDER}/index.json"] = json.dumps(manifest, separators=(",", ":")).encode()
-    files.put[f"{FOLDER}/client.js"] = client
+    _file(files, state, standing, f"{FOLDER}/index.json", json.dumps(manifest, separators=(",", ":")).encode())
+    _file(files, state, standing, f"{FOLDER}/client.js", client)
     now_owned = files.kept | set(files.put)
     files.gone = {rel for rel in set(state["owned"]) - now_owned if standing(rel)}
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
     state["owned"] = sorted(now_owned)
-    state["fragments"] = {k: v for k, v in state["fragments"].items() if int(k) < len(sources)}
+    state["files"] = {rel: v for rel, v in state["files"].items() if rel in now_owned}
     files.state, files.state_file = state, state_file
     return files
+
+
+def _file(files: Files, state: dict, standing: Callable[[str], bool], rel: str, data: bytes) -> None:  # type: ignore[type-arg]
+    """Put one file unless the output holds these bytes already (as the account says)."""
+    digest = xxhash.xxh3_64_hexdigest(data)
+    if state["files"].get(rel) == digest and standing(rel):
+        files.kept.add(rel)
+    else:
+        files.put[rel] = data
+        state["files"][rel] = digest
 
 
 def _part(sources: Sequence[Source], first: int) -> _Part:
@@ -166,11 +171,11 @@ def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]
     if path is not None:
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
-            if state.get("format") == FORMAT and isinstance(state.get("parts"), dict) and isinstance(state.get("fragments"), dict):
+            if state.get("format") == FORMAT and isinstance(state.get("parts"), dict) and isinstance(state.get("files"), dict):
                 return state  # type: ignore[no-any-return]
         except (OSError, ValueError):
             pass  # (no state, or a damaged one: everything is made again)
-    return {"format": FORMAT, "parts": {}, "fragments": {}, "owned": []}
+    return {"format": FORMAT, "parts": {}, "files": {}, "owned": []}
 
 
 def _write_state(path: Path | None, state: dict) -> None:  # type: ignore[type-arg]

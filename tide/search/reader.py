@@ -26,7 +26,8 @@ def read_bucket(data: bytes) -> dict[str, Postings]:
             count = values[at + 1]
             at += 2
             n = 1 if single else count
-            pos, p = [], 0
+            pos: list[int] = []
+            p = 0
             for step in values[at : at + n]:
                 p = step if not pos else p + step
                 pos.append(p)
