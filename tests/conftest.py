@@ -149,3 +149,21 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_sample(tmp_path_factory.mktemp("sample"))
     build(Paths(root, root / "site"), BuildOptions(now=NOW))
     return root / "site"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium per test module (tests/browser.py)."""
+    from browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def base_url(sample_site: Path) -> Iterator[str]:
+    """The built sample publication on a local static server."""
+    from static_server import serving
+
+    with serving(sample_site) as url:
+        yield url

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from audits import axe_violations
-from browser import chromium
 from playwright.sync_api import Browser
 from static_server import serving
 
@@ -15,18 +13,6 @@ PAGES = [
     "/", "/page/2/", "/articles/luckin-coffee-unit-economics/", "/articles/byd-four-million/", "/tags/rui-xing/",
     "/categories/shen-du/", "/tags/", "/authors/lin-qiao/", "/archive/", "/archive/2025/", "/about/", "/404.html",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(sample_site: Path) -> Iterator[str]:
-    with serving(sample_site) as url:
-        yield url
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

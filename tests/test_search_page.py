@@ -11,24 +11,10 @@ from urllib.parse import quote
 
 import pytest
 from audits import axe_violations
-from browser import chromium
 from playwright.sync_api import Browser, Page
-from static_server import serving
 from test_search_index import reference
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(sample_site: Path) -> Iterator[str]:
-    with serving(sample_site) as url:
-        yield url
 
 
 @pytest.fixture
