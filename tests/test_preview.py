@@ -12,9 +12,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from browser import chromium
 from conftest import REPO, copy_sample, project_lock_held
 from playwright.sync_api import Browser, Page
 
@@ -79,12 +79,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0 and "stopped" in out, out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
@@ -206,3 +200,26 @@ def test_an_edit_waits_while_another_build_of_the_project_runs(server: Server) -
     status, body = server.get("/articles/luckin-coffee-unit-economics/")
     assert status == 200 and "等另一次构建结束后才出现的一句。" in body
     wait_for_line(server.process, "the preview waits for it to finish")  # (printed while it waited)
+
+
+def search_status(browser: Browser, url: str) -> str:
+    """What the search page says for a query (its count line, once results are drawn)."""
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_function("() => /^找到 \\d+ 篇$/.test(document.getElementById('search-status')?.textContent || '')")
+        return page.locator("#search-status").inner_text()
+    finally:
+        page.close()
+
+
+def test_the_preview_searches_drafts_and_finds_an_edit(browser: Browser, server: Server) -> None:
+    """The preview's index holds drafts, is made when a search first asks, and follows each save."""
+    draft = server.root / "content/articles/2025/search-draft.md"
+    draft.write_text("---\ntitle: 草稿一篇\ndate: 2025-05-01 10:00\ndraft: true\n---\n\n草稿里的独有词组。\n", encoding="utf-8")
+    wait_for_line(server.process, "rebuilt in")
+    assert search_status(browser, server.url + "/search/?q=" + quote("独有词组")) == "找到 1 篇"
+    server.edit("content/articles/2025/luckin-ledger.md", "\n\n", "\n\n新添的试验词组。\n\n")
+    wait_for_line(server.process, "rebuilt in")
+    assert search_status(browser, server.url + "/search/?q=" + quote("试验词组")) == "找到 1 篇"
+    assert search_status(browser, server.url + "/search/?q=" + quote("独有词组")) == "找到 1 篇"

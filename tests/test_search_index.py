@@ -77,11 +77,13 @@ def write_index(root: Path, bodies: list[tuple[str, str]]) -> list[str]:
     """An index of these (title, body text) articles in ``root``; their searchable texts."""
     sources = [Source(f"/a/{n}/", title, "2025-01-01", "", (), str(n)) for n, (title, _) in enumerate(bodies)]
     html = {str(n): f"<p>{body}</p>" for n, (_, body) in enumerate(bodies)}
-    files = build(sources, html.__getitem__, None, lambda rel: False, client(), jobs=1)
-    for rel, data in files.put.items():
+
+    def write(rel: str, data: bytes) -> None:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+
+    build(sources, html.__getitem__, None, lambda rel: False, client(), write, jobs=1)
     return [searchable(title, [], html[str(n)]).text for n, (title, _) in enumerate(bodies)]
 
 
@@ -186,3 +188,13 @@ def test_importing_the_index_starts_no_thread() -> None:
     code = "import tide.search, tide.search.terms; print(open('/proc/self/stat').read().split()[19])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent)
     assert done.stdout.strip() == "1"
+
+
+def test_drafts_and_future_articles_never_reach_the_published_index(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project.article("out", title="已发表", date="2025-02-01 10:00", body="公开的词组。\n")
+    project.article("draft", title="草稿", date="2025-02-02 10:00", front="draft: true", body="草稿的词组。\n")
+    project.article("later", title="将来", date="2030-01-01 10:00", body="未来的词组。\n")
+    project.build()
+    found = run_client(project.site / FOLDER, ["公开", "草稿", "未来", "词组"])
+    assert found == [[0], [], [], [0]]
+    assert len(list((project.site / FOLDER / "f").glob("*.json"))) == 1

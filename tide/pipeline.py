@@ -77,6 +77,8 @@ class Builder:
         self._graphs: list[graphstore.GraphFile] = []  # every graph file opened, closed by ``close``
         self._data_files: dict[str, tuple[int, int]] | None = None  # content/'s data files as this build statted them
         self.autosave = True  # the preview turns this off after its first build and saves on exit
+        self.search_later = False  # the preview: the search index is made when a search asks for it (index_search)
+        self.search_stale = False  # a build left the search index behind the pages
 
     def close(self) -> None:
         """Close the cache's files (every caller does, when its last build is done)."""
@@ -285,20 +287,39 @@ class Builder:
             writer.write(rel, data)
         return OutputRecord(data_hash, data_hash)
 
-    def _search(self, site: Site, templates: Templates, writer: Writer):  # type: ignore[no-untyped-def]
+    def _search(self, site: Site, writer: Writer):  # type: ignore[no-untyped-def]
         """A theme with a search page gets the search index: the engine's one call into a tool.
         Its files keep no output records: the index keeps its own account of them (saved once
-        the output is committed)."""
+        the output is committed). The preview makes it when a search asks (``index_search``)."""
         if "search.html" not in site.config.theme_has:
+            return None
+        if self.search_later:
+            self.search_stale = True
             return None
         from .search import index_site
 
-        found = index_site(site, self.cache.output_file("search"), writer.exists, self.options.jobs)
-        for rel, data in found.put.items():
-            writer.write(rel, data)
+        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.write, self.options.jobs)
         for rel in sorted(found.gone):
             writer.delete(rel)
+        self.search_stale = False
         return found
+
+    def index_search(self) -> bool:
+        """The preview's: bring the search index up to date with the last good build (only the
+        parts whose articles changed are made again). False when there is nothing to index."""
+        if self.last is None:
+            return False
+        if self.search_stale:
+            self.search_later = False
+            try:
+                with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=False) as writer:
+                    found = self._search(self.last.site, writer)
+                    writer.commit()
+            finally:
+                self.search_later = True
+            if found is not None:
+                found.save()
+        return True
 
     def _templates_for(self, config: SiteConfig) -> Templates:
         """One Jinja environment per settings: compiled templates survive between preview builds."""
@@ -422,7 +443,7 @@ class Builder:
                 result.rendered += 1
                 result.reused += page.reused
             clock.lap("draw")
-            searched = self._search(site, templates, writer)
+            searched = self._search(site, writer)
             clock.lap("search")
             if only is None:
                 for rel, source in files.items():

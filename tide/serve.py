@@ -50,6 +50,7 @@ class Preview:
     def __init__(self, paths: Paths, options: BuildOptions, port: int, navigate: bool) -> None:
         self.paths, self.port, self.navigate = paths, port, navigate
         self.builder = Builder(paths, options)
+        self.builder.search_later = True  # an edit is shown first; the search index follows when a search asks
         self.errors: list[BuildError] = []
         self.pending: set[str] = set()
         self.building = False
@@ -130,6 +131,14 @@ class Preview:
                 return self.urls[rel]
         return None
 
+    def index_search(self) -> None:
+        """Bring the search index up to date (in the build thread, as a build)."""
+        try:
+            with one_build_at_a_time(self.paths.root, "the preview"):
+                self.builder.index_search()
+        except Exception as exc:  # noqa: BLE001  a failed index shows as the search page's message, never ends the preview
+            print(f"search index: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+
     # -- serving --------------------------------------------------------------------------
     def resolve(self, url_path: str) -> Path | None:
         """The file for a URL path, or None; nothing outside the output folder is ever served."""
@@ -172,6 +181,8 @@ class PageHandler(tornado.web.RequestHandler):
 
     async def get(self, url_path: str) -> None:
         await self.preview.ready.wait()  # never serve a half-built site
+        if url_path.startswith("search-index/") and self.preview.builder.search_stale:
+            await asyncio.get_running_loop().run_in_executor(self.preview.executor, self.preview.index_search)
         target = self.preview.resolve(url_path)
         self.set_header("Cache-Control", "no-store")
         if target is None:

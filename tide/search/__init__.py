@@ -29,23 +29,29 @@ __all__ = ["FOLDER", "Files", "index_site"]
 CLIENT = Path(__file__).with_name("client.js")
 
 
-def index_site(site: Any, state: Path | None, standing: Callable[[str], bool], jobs: int | None = None) -> Files:
+def index_site(site: Any, state: Path | None, standing: Callable[[str], bool], write: Callable[[str, bytes], None], jobs: int | None = None) -> Files:
     """The index files of ``site``'s articles (drafts and future ones only when the site shows
     them: the preview's). ``state``: the index's account of its files in the cache (saved by
     ``Files.save`` once they are in the output); ``standing(path)``: the output holds that file
-    as last written."""
+    as last written; ``write(path, data)``: into the output."""
     sources = [
         Source(
             e.url,
             e.doc.title,
             e.doc.date.date().isoformat() if e.doc.date else "",
             e.category.name if e.category else "",
-            tuple([e.category.name if e.category else "", *(t.name for t in e.tags), e.doc.summary or ""]),
+            _labels(e),
             e.body_key,
         )
         for e in reversed(site.articles)
     ]
-    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), jobs)
+    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), write, jobs)
+
+
+def _labels(e: Any) -> tuple[str, ...]:
+    """What else the article's page shows of it: category, tags, people, a written summary."""
+    people = [a.name for a in e.authors] + [e.doc.editor or "", e.doc.reviewer or ""]
+    return (e.category.name if e.category else "", *(t.name for t in e.tags), *people, e.doc.summary or "")
 
 
 @cache

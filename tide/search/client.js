@@ -5,7 +5,7 @@
   "use strict";
   var FORMAT = /*FORMAT*/0;
   var FOLD = /*FOLD*/[];
-  var LATIN_MAX = 64, PAGE = 20, MAX_QUERY = 100;
+  var PAGE = 20, MAX_QUERY = 100;
   var OTHER = 0, LATIN = 1, HAN = 2;
   var CJK = [[0x3040, 0x30FF], [0x3100, 0x312F], [0x3400, 0x4DBF], [0x4E00, 0x9FFF], [0xAC00, 0xD7AF], [0xF900, 0xFAFF], [0x20000, 0x3FFFF]];
   var LETTER = /[\p{L}\p{N}]/u;
@@ -50,29 +50,21 @@
     flush();
     return terms;
   }
+  var PAIR = 0, SINGLE = 1, TITLE = 2;
+  /* A term's keys (terms.py, part.py): a lone CJK character is its own key; otherwise a
+     Latin start (0, first character) when it begins with a letter or digit, and enough pairs of
+     neighbouring characters to pin every character down (every other one, and the last). */
   function termOf(codes) {
     var cls = codes.map(classOf), keys = [], n = codes.length;
-    if (n === 1 && cls[0] === HAN) return { text: keyName(codes), length: 1, keys: [{ name: keyName(codes), codes: codes, at: 0 }] };
-    for (var i = 0; i < n; i++) {
-      if (cls[i] === LATIN && (i === 0 || cls[i - 1] !== LATIN)) {
-        var j = i;
-        while (j < n && cls[j] === LATIN) j++;
-        var word = codes.slice(i, Math.min(j, i + LATIN_MAX));
-        keys.push({ name: keyName(word), codes: word, at: i });
-      }
-      if (i + 1 < n && (cls[i] === HAN || cls[i + 1] === HAN)) {
-        // Two CJK characters in a row: every other pair (and the last) pins down every character.
-        var bothHan = cls[i] === HAN && cls[i + 1] === HAN;
-        var runStart = i;
-        while (bothHan && runStart > 0 && cls[runStart - 1] === HAN) runStart--;
-        var last = i + 2 >= n || cls[i + 2] !== HAN;
-        if (!bothHan || (i - runStart) % 2 === 0 || last) keys.push({ name: keyName(codes.slice(i, i + 2)), codes: codes.slice(i, i + 2), at: i });
-      }
-    }
-    return { text: keyName(codes), length: n, keys: keys };
+    if (n === 1 && cls[0] === HAN) keys.push({ kind: SINGLE, codes: codes, at: 0 });
+    else if (cls[0] === LATIN) keys.push({ kind: PAIR, codes: [0, codes[0]], at: 0 });
+    for (var i = 0; i + 1 < n; i += 2) keys.push({ kind: PAIR, codes: codes.slice(i, i + 2), at: i });
+    if (n > 1 && n % 2 === 1) keys.push({ kind: PAIR, codes: codes.slice(n - 2), at: n - 2 });
+    keys.forEach(function (k) { k.name = k.kind + ":" + keyName(k.codes); k.title = TITLE + ":" + keyName(k.codes); });
+    return { text: keyName(codes), keys: keys };
   }
 
-  /* A bucket file -> Map(key name -> Map(document -> {count, positions})). */
+  /* A bucket file -> Map("kind:characters" -> Map(document -> {count, positions})). */
   function readBucket(bytes) {
     var at = 0;
     function next() {
@@ -82,37 +74,42 @@
     }
     var found = new Map(), keys = next();
     for (var k = 0; k < keys; k++) {
-      var flag = next(), chars = flag >> 1, single = flag & 1, codes = [];
-      for (var c = 0; c < chars; c++) codes.push(next());
+      var kind = next(), codes = [next()];
+      if (kind !== SINGLE) codes.push(next());
       var documents = next(), postings = new Map(), doc = 0;
       for (var d = 0; d < documents; d++) {
         doc += next();
-        var count = next(), kept = single ? 1 : count, positions = new Array(kept), p = 0;
-        for (var i = 0; i < kept; i++) { p = i ? p + next() : next(); positions[i] = p; }
+        var count = next(), positions = null;
+        if (kind === PAIR) {
+          positions = new Array(count);
+          for (var i = 0, p = 0; i < count; i++) { p = i ? p + next() : next(); positions[i] = p; }
+        }
         postings.set(doc, { count: count, positions: positions });
       }
-      found.set(keyName(codes), postings);
+      found.set(kind + ":" + keyName(codes), postings);
     }
     return found;
   }
 
-  /* One term in one part's postings -> Map(document -> {count, first}). */
-  function matchTerm(term, lists) {
-    var result = new Map();
-    if (!term.keys.length) return result;
-    var order = term.keys.map(function (k, i) { return i; }).sort(function (a, b) { return (lists[a] ? lists[a].size : 0) - (lists[b] ? lists[b].size : 0); });
+  /* One term in one part's buckets -> Map(document -> {count, first, inTitle}). */
+  function matchTerm(term, buckets) {
+    var result = new Map(), keys = term.keys;
+    var lists = keys.map(function (k, i) { return buckets[i].get(k.name); });
+    var titles = keys.map(function (k, i) { return k.kind === PAIR ? buckets[i].get(k.title) : null; });
+    var order = keys.map(function (k, i) { return i; }).sort(function (a, b) { return (lists[a] ? lists[a].size : 0) - (lists[b] ? lists[b].size : 0); });
     if (!lists[order[0]]) return result;
     lists[order[0]].forEach(function (posting, doc) {
       for (var i = 1; i < order.length; i++) if (!lists[order[i]] || !lists[order[i]].has(doc)) return;
-      if (term.keys.length === 1) { result.set(doc, { count: posting.count, first: posting.positions[0] - term.keys[0].at }); return; }
+      var inTitle = keys[0].kind === PAIR && titles.every(function (t) { return t && t.has(doc); });
+      if (keys[0].kind === SINGLE) { result.set(doc, { count: posting.count, first: Infinity, inTitle: false }); return; }
       var base = lists[0].get(doc).positions, sets = [], count = 0, first = -1;
-      for (var s = 1; s < term.keys.length; s++) sets.push(new Set(lists[s].get(doc).positions));
+      for (var s = 1; s < keys.length; s++) sets.push(new Set(lists[s].get(doc).positions));
       for (var b = 0; b < base.length; b++) {
-        var start = base[b] - term.keys[0].at, ok = start >= 0;
-        for (var j = 1; ok && j < term.keys.length; j++) ok = sets[j - 1].has(start + term.keys[j].at);
+        var start = base[b] - keys[0].at, ok = start >= 0;
+        for (var j = 1; ok && j < keys.length; j++) ok = sets[j - 1].has(start + keys[j].at);
         if (ok) { count++; if (first < 0) first = start; }
       }
-      if (count) result.set(doc, { count: count, first: first });
+      if (count) result.set(doc, { count: count, first: first, inTitle: inTitle });
     });
     return result;
   }
@@ -129,14 +126,6 @@
     if (!this.manifest) {
       this.manifest = this.load("index.json", "json").then(function (m) {
         if (m.format !== FORMAT) throw new Error("index format " + m.format);
-        var raw = atob(m.titles), bytes = new Uint8Array(raw.length);
-        for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-        m.titleLengths = [];
-        var value = 0, shift = 0;
-        for (var j = 0; j < bytes.length; j++) {
-          value += (bytes[j] & 0x7f) * Math.pow(2, shift); shift += 7;
-          if (bytes[j] < 0x80) { m.titleLengths.push(value); value = 0; shift = 0; }
-        }
         return m;
       });
       this.manifest.catch(function () { self.manifest = null; });
@@ -163,14 +152,14 @@
         base += part[1];
         return Promise.all(terms.map(function (term) {
           return Promise.all(term.keys.map(function (key) { return self.bucket(part, key); })).then(function (found) {
-            return matchTerm(term, found.map(function (bucket, i) { return bucket.get(term.keys[i].name); }));
+            return matchTerm(term, found);
           });
         })).then(function (perTerm) {
           var hits = [];
           perTerm[0].forEach(function (hit, doc) {
             var all = [hit];
             for (var t = 1; t < perTerm.length; t++) { var h = perTerm[t].get(doc); if (!h) return; all.push(h); }
-            hits.push(rank(first + doc, all, m.titleLengths[first + doc]));
+            hits.push(rank(first + doc, all));
           });
           return hits;
         });
@@ -181,11 +170,11 @@
       });
     });
   };
-  function rank(id, hits, titleLength) {
+  function rank(id, hits) {
     var inTitle = 0, score = 0, first = Infinity;
     hits.forEach(function (h) {
-      if (h.first < titleLength) inTitle++;
-      score += Math.log2(1 + h.count) + 1 / (1 + h.first / 500);
+      if (h.inTitle) inTitle++;
+      score += Math.log2(1 + h.count) + (h.first === Infinity ? 0 : 1 / (1 + h.first / 500));
       first = Math.min(first, h.first);
     });
     return { id: id, inTitle: inTitle, score: score, first: first };

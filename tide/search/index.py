@@ -4,25 +4,21 @@ Articles are numbered oldest first (so a new article takes the next number and o
 theirs) and cut into parts of ``PART`` articles. Each part's bucket files sit in a folder named
 by what the part holds, so an edit rewrites only its own part; each article has a fragment,
 ``f/<number>.json``, with what its result shows (title, address, date, category, its text for
-the excerpt, where its headings start). ``index.json`` lists the parts and every title's length
-(a match inside the title ranks first); ``client.js`` is the browser's side, with the folding
+the excerpt, where its headings start). ``index.json`` lists the parts; ``client.js`` is the browser's side, with the folding
 table built in.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import xxhash
 
-from . import encode, varint
-from .terms import terms
+from .part import encode_part
 from .text import searchable
 
 FOLDER = "search-index"
@@ -47,11 +43,17 @@ class Source:
 
 @dataclass(slots=True)
 class Files:
-    put: dict[str, bytes] = field(default_factory=dict)  # to write
+    written: set[str] = field(default_factory=set)  # handed to ``write``
     kept: set[str] = field(default_factory=set)  # standing as the last build wrote them
     gone: set[str] = field(default_factory=set)  # written by an earlier build, no longer part of the index: to delete
     state: dict = field(default_factory=dict)  # type: ignore[type-arg]
     state_file: Path | None = None
+    write: Callable[[str, bytes], None] | None = None
+
+    def put(self, rel: str, data: bytes) -> None:
+        assert self.write is not None
+        self.write(rel, data)
+        self.written.add(rel)
 
     def save(self) -> None:
         """Keep the account of these files, once the output holds them (before, a failed build
@@ -72,13 +74,16 @@ def build(
     state_file: Path | None,
     standing: Callable[[str], bool],
     client: bytes,
+    write: Callable[[str, bytes], None],
     jobs: int | None = None,
 ) -> Files:
-    """Every file of the index. ``sources`` oldest first; ``body(key)``: a converted body;
-    ``standing(path)``: whether the output holds that file as the last build wrote it."""
+    """Write every file of the index that the output does not hold already, as each part is made
+    (at 10,000 articles the whole index is 200 MB: never held at once). ``sources`` oldest
+    first; ``body(key)``: a converted body; ``standing(path)``: whether the output holds that
+    file as the last build wrote it."""
     state = _read_state(state_file)
     parts = [_part(sources, i) for i in range(0, len(sources), PART)]
-    files = Files()
+    files = Files(write=write)
     todo = []
     for part in parts:
         known = state["parts"].get(part.name)
@@ -87,24 +92,20 @@ def build(
             files.kept.update(owned)
         else:
             todo.append(part)
-    for part, (buckets, fragments, titles) in zip(todo, _made(todo, body, jobs), strict=True):
-        state["parts"][part.name] = {"buckets": len(buckets), "titles": titles}
+    for part, (buckets, fragments) in zip(todo, _made(todo, body, jobs), strict=True):
+        state["parts"][part.name] = {"buckets": len(buckets)}
         for b, data in enumerate(buckets):
-            files.put[f"{FOLDER}/p/{part.name}/{b}.bin"] = data
+            files.put(f"{FOLDER}/p/{part.name}/{b}.bin", data)
         for n, data in enumerate(fragments, part.first):
             _file(files, state, standing, f"{FOLDER}/f/{n}.json", data)  # (mostly the same article, in a part that changed around it)
-    lengths: list[int] = []
-    for part in parts:
-        lengths += state["parts"][part.name]["titles"]
     manifest = {
         "format": FORMAT,
         "articles": len(sources),
         "parts": [[p.name, len(p.sources), state["parts"][p.name]["buckets"]] for p in parts],
-        "titles": base64.b64encode(varint.encode(np.array(lengths, dtype=np.int64))[0]).decode("ascii"),
     }
     _file(files, state, standing, f"{FOLDER}/index.json", json.dumps(manifest, separators=(",", ":")).encode())
     _file(files, state, standing, f"{FOLDER}/client.js", client)
-    now_owned = files.kept | set(files.put)
+    now_owned = files.kept | files.written
     files.gone = {rel for rel in set(state["owned"]) - now_owned if standing(rel)}
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
     state["owned"] = sorted(now_owned)
@@ -119,7 +120,7 @@ def _file(files: Files, state: dict, standing: Callable[[str], bool], rel: str, 
     if state["files"].get(rel) == digest and standing(rel):
         files.kept.add(rel)
     else:
-        files.put[rel] = data
+        files.put(rel, data)
         state["files"][rel] = digest
 
 
@@ -134,25 +135,37 @@ def _part_files(part: _Part, buckets: int) -> list[str]:
 
 
 def _made(todo: list[_Part], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
-    """Each part's (bucket files, fragments, title lengths), on every core when there are several."""
-    work = [[(s, body(s.body_key)) for s in part.sources] for part in todo]
+    """Each part's (bucket files, fragments), in order, on every core when there are several; a
+    part's bodies are read when it is handed out, and only a few parts are out at once."""
+
+    def work(part: _Part) -> list[tuple[Source, str]]:
+        return [(s, body(s.body_key)) for s in part.sources]
+
     jobs = jobs or os.cpu_count() or 1
-    if len(work) < 2 or jobs == 1:
-        yield from map(make_part, work)
+    if len(todo) < 2 or jobs == 1:
+        for part in todo:
+            yield make_part(work(part))
         return
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     from ..processes import pool_context
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=pool_context()) as pool:
-        yield from pool.map(make_part, work)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=pool_context()) as pool:
+        pending: deque = deque()  # type: ignore[type-arg]
+        for part in todo:
+            pending.append(pool.submit(make_part, work(part)))
+            if len(pending) > jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
-def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[bytes], list[int]]:
-    found, fragments, titles = [], [], []
+def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[bytes]]:
+    texts, fragments, titles = [], [], []
     for source, html in articles:
         text = searchable(source.title, list(source.labels), html)
-        found.append(terms(text.text))
+        texts.append(text.text)
         titles.append(len(source.title))
         fragment = {
             "url": source.url,
@@ -164,7 +177,7 @@ def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[byt
             "text": text.text,
         }
         fragments.append(json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode())
-    return encode.encode(found), fragments, titles
+    return encode_part(texts, titles), fragments
 
 
 def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]

@@ -3,37 +3,35 @@
 from __future__ import annotations
 
 from . import varint
-from .encode import fnv1a
+from .part import PAIR, SINGLE, fnv1a
 
-Postings = dict[int, tuple[int, list[int]]]  # document -> (count, positions kept)
+Postings = dict[int, tuple[int, list[int]]]  # document -> (count, positions: a pair's only)
 
 
-def read_bucket(data: bytes) -> dict[str, Postings]:
+def read_bucket(data: bytes) -> dict[tuple[int, str], Postings]:
+    """(kind, characters; a word's start as NUL then its first character) -> postings."""
     values = varint.decode(data)
     at = 1
-    found: dict[str, Postings] = {}
+    found: dict[tuple[int, str], Postings] = {}
     for _ in range(values[0]):
-        flag = values[at]
-        chars, single = flag >> 1, flag & 1
+        kind = values[at]
+        chars = 1 if kind == SINGLE else 2
         key = "".join(chr(c) for c in values[at + 1 : at + 1 + chars])
-        at += 1 + chars
-        documents = values[at]
-        at += 1
+        documents = values[at + 1 + chars]
+        at += 2 + chars
         postings: Postings = {}
         doc = 0
         for _ in range(documents):
             doc += values[at]
             count = values[at + 1]
             at += 2
-            n = 1 if single else count
-            pos: list[int] = []
-            p = 0
-            for step in values[at : at + n]:
-                p = step if not pos else p + step
-                pos.append(p)
-            at += n
-            postings[doc] = (count, pos)
-        found[key] = postings
+            positions: list[int] = []
+            if kind == PAIR:
+                for step in values[at : at + count]:
+                    positions.append(step if not positions else positions[-1] + step)
+                at += count
+            postings[doc] = (count, positions)
+        found[(kind, key)] = postings
     return found
 
 

@@ -1,5 +1,6 @@
-"""An article as the text a reader's Ctrl-F sees on its page: title, then category, tags and
-written summary, then the body's words, one block to a line, with where each heading starts.
+"""An article as the text a reader's Ctrl-F sees on its page: title, then its labels (category,
+tags, authors, editor and reviewer, written summary), then the body's words, one block to a
+line, with where each heading starts.
 
 The index and the excerpts are both cut from this one string, so a position found in the index
 is a position in the excerpt's text.
@@ -26,7 +27,7 @@ class Searchable:
 
 
 def searchable(title: str, labels: list[str], body_html: str) -> Searchable:
-    """``labels``: category, tags and a written summary, as the page shows them."""
+    """``labels``: category, tags, people and a written summary, as the page shows them."""
     head = f"{title}\n{' '.join(x for x in labels if x)}\n"
     marked = _HEADING.sub(lambda m: "\n\x01" + m[1] + "\x02", body_html)
     plain = html.unescape(_TAG.sub("", _BLOCK.sub("\n", marked)))

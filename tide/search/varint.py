@@ -5,22 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 
-def lengths(values: np.ndarray) -> np.ndarray:
-    """Bytes each value takes (1 to 5)."""
-    v = values.astype(np.uint64)
-    return (1 + (v >= 1 << 7).astype(np.int64) + (v >= 1 << 14) + (v >= 1 << 21) + (v >= 1 << 28)).astype(np.int64)
-
-
 def encode(values: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """(the bytes, where each value's bytes end)."""
-    n = lengths(values)
-    ends = np.cumsum(n)
-    total = int(ends[-1]) if len(ends) else 0
-    within = np.arange(total, dtype=np.int64) - np.repeat(ends - n, n)
-    spread = np.repeat(values.astype(np.uint64), n)
-    out = ((spread >> (7 * within).astype(np.uint64)) & np.uint64(0x7F)).astype(np.uint8)
-    out |= ((within < np.repeat(n - 1, n)).astype(np.uint8) << 7).astype(np.uint8)
+    """(the bytes, where each value's bytes end); values below 2**32. Every value's first byte in
+    one pass, then second bytes for the values that have one, and so on: most take one or two."""
+    v = values.astype(np.uint32, copy=False)
+    n = np.ones(len(v), dtype=np.uint8)
+    for bits in (7, 14, 21, 28):
+        n += v >= (1 << bits)
+    ends = np.cumsum(n, dtype=np.int64)
+    out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    at = ends - n
+    out[at] = (v & 0x7F).astype(np.uint8) | ((n > 1).view(np.uint8) << 7)
+    more = np.flatnonzero(n > 1)
+    rank = 1
+    while len(more):
+        left = n[more]
+        out[at[more] + rank] = ((v[more] >> (7 * rank)) & 0x7F).astype(np.uint8) | ((left > rank + 1).view(np.uint8) << 7)
+        more = more[left > rank + 1]
+        rank += 1
     return out.tobytes(), ends
+
+
+def one(value: int) -> bytes:
+    """One value's bytes (for a header; ``encode`` for arrays)."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def decode(data: bytes) -> list[int]:
