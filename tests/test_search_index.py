@@ -198,3 +198,21 @@ def test_drafts_and_future_articles_never_reach_the_published_index(project, tmp
     found = run_client(project.site / FOLDER, ["公开", "草稿", "未来", "词组"])
     assert found == [[0], [], [], [0]]
     assert len(list((project.site / FOLDER / "f").glob("*.json"))) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(words, min_size=1, max_size=8))
+def test_the_general_sort_makes_the_same_files_as_the_packed_one(texts: list[str]) -> None:
+    """A part with more distinct characters or occurrences than the packed sort's bits takes
+    numpy's lexsort instead: the same bytes either way."""
+    from tide.search import part
+
+    titles = [min(3, len(t)) for t in texts]
+    packed = part.encode_part(texts, titles)
+    original = part._dense_chars
+    try:
+        part._dense_chars = lambda codes: None  # type: ignore[assignment]
+        general = part.encode_part(texts, titles)
+    finally:
+        part._dense_chars = original  # type: ignore[assignment]
+    assert packed == general

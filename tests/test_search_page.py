@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from audits import axe_violations
 from playwright.sync_api import Browser, Page
+from static_server import serving
 from test_search_index import reference
 
 pytestmark = pytest.mark.slow
@@ -128,3 +129,41 @@ def test_without_javascript_the_page_says_search_needs_it(browser: Browser, base
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_on_the_results(browser: Browser, base_url: str, scheme: str) -> None:
     assert axe_violations(browser, f"{base_url}/search/?q={quote('京东')}", scheme, ready="() => document.querySelector('.search-result mark')") == []
+
+
+def test_more_sort_by_date_and_the_keyboard(browser: Browser, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """45 articles hold the word: 20 shown, "更多" (reached by Tab, pressed with Enter) shows 20
+    more and moves focus to the first of them, then the last 5 and the button goes; the date
+    sort puts the newest first; an excerpt under a heading links to that heading."""
+    for n in range(45):
+        body = f"开头一段。\n\n## 第{n}节\n\n这里说到京东第{n}回。\n"
+        project.article(f"a{n:02d}", title=f"第{n}篇", date=f"2025-01-{1 + n % 28:02d} {10 + n // 28}:00", body=body)
+    project.build()
+    with serving(project.site) as url:
+        page = browser.new_page()
+        page.goto(url + "/search/?q=" + quote("京东"))
+        status, links = found(page)
+        assert status == "找到 45 篇" and len(links) == 20
+        section = page.locator(".search-section a").first
+        href = section.get_attribute("href") or ""
+        assert "#" in href and section.inner_text().startswith("第")
+        page.goto(url + href)
+        assert page.locator(f"[id='{unquote(href.split('#')[1])}']").count() == 1
+        page.go_back()
+        found(page)
+        page.focus("#search-input")
+        for _ in range(100):  # Tab until the button has focus (past the sort, and each result's links)
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent") == "更多":
+                break
+        assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelectorAll('.search-title').length === 40")
+        assert page.evaluate("document.activeElement === document.querySelectorAll('.search-result')[20].querySelector('a')")
+        page.locator("button", has_text="更多").click()
+        page.wait_for_function("() => document.querySelectorAll('.search-title').length === 45")
+        assert page.locator("button", has_text="更多").is_hidden()
+        page.select_option("#search-sort", "date")
+        page.wait_for_function(SHOWN)
+        assert page.locator(".search-meta time").first.get_attribute("datetime") == "2025-01-28"
+        page.close()

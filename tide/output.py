@@ -17,6 +17,7 @@ file with other hard links is still replaced, so that the other names keep their
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import sys
 from collections.abc import Callable
@@ -128,7 +129,8 @@ class Writer:
             _in_two_processes(self._commit_some, self.written, at_least=COMMIT_FORK_FROM)
             for rel in self.deleted:
                 _remove(self.output / rel)
-                _prune_empty(self.output / rel, self.output)
+            for folder in sorted({posixpath.dirname(rel) for rel in self.deleted}, key=len, reverse=True):  # (once each, deepest first)
+                _prune_empty(self.output / folder / "-", self.output)
             _remove(self.staging)
         self.written, self.deleted, self._staged, self.fresh = [], [], {}, False
 
@@ -263,9 +265,13 @@ def files_under(folder: Path, url_prefix: str) -> dict[str, Path]:
 
 
 def _prune_empty(path: Path, stop: Path) -> None:
+    """Remove the folders above ``path`` that are left empty, up to ``stop``."""
     for parent in path.parents:
-        if parent == stop or not parent.is_dir() or any(parent.iterdir()):
+        if parent == stop or not parent.is_dir():
             return
+        with os.scandir(parent) as entries:
+            if next(entries, None) is not None:
+                return
         parent.rmdir()
 
 

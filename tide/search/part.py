@@ -61,34 +61,46 @@ def bucket_count(estimated_bytes: int) -> int:
 
 
 def encode_part(texts: list[str], title_lengths: list[int]) -> list[bytes]:
-    """Every bucket file of these articles (numbered 0.. in ``texts`` order)."""
+    """Every bucket file of these articles (numbered 0.. in ``texts`` order). Arrays are 32-bit
+    where they can be, and each pass's temporaries go before the next: a part's peak memory is
+    a few times its text."""
     joined = "\n".join(texts)  # (a line break is no word character: no pair spans two texts)
     codes, classes = folded_codes(joined)
-    codes = codes.astype(np.int64)
-    sizes = np.array([len(t) + 1 for t in texts], dtype=np.int64)
-    begins = np.cumsum(sizes) - sizes
-    doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)[: len(codes)]
-    word, latin = classes != OTHER, classes == LATIN
-
-    at_pair = np.flatnonzero(word[:-1] & word[1:])
-    at_start = np.flatnonzero(latin & ~np.r_[False, latin[:-1]])
-    pair_at = np.concatenate([at_pair, at_start])
-    first_code = np.concatenate([codes[at_pair], np.zeros(len(at_start), dtype=np.int64)])
-    second_code = np.concatenate([codes[at_pair + 1], codes[at_start]])
-    single_at = np.flatnonzero(classes == HAN)
-    pair_doc = doc_of[pair_at]
-    in_title = pair_at - begins[pair_doc] + (first_code > 0) < np.array(title_lengths, dtype=np.int64)[pair_doc]
-
-    estimated = 2 * len(pair_at) + 3 * len(single_at)
-    buckets = bucket_count(estimated)
-    pair_bucket = (_fnv(_fnv(FNV_START, first_code), second_code) % np.uint64(buckets)).astype(np.int64)
-    single_bucket = (_fnv(FNV_START, codes[single_at]) % np.uint64(buckets)).astype(np.int64)
+    del joined
+    sizes = np.array([len(t) + 1 for t in texts], dtype=np.int32)
+    begins = (np.cumsum(sizes, dtype=np.int32) - sizes).astype(np.int32)
+    doc_of = np.repeat(np.arange(len(texts), dtype=np.int32), sizes)[: len(codes)]
+    word = classes != OTHER
+    latin = classes == LATIN
+    single_at = np.flatnonzero(classes == HAN).astype(np.int32)
+    del classes
+    at_pair = np.flatnonzero(word[:-1] & word[1:]).astype(np.int32)
+    at_start = np.flatnonzero(latin[1:] & ~latin[:-1]).astype(np.int32) + 1
+    if len(latin) and latin[0]:
+        at_start = np.r_[np.int32(0), at_start].astype(np.int32)
+    del latin
     dense = _dense_chars(codes[word])
+    del word
+    pair_at = np.concatenate([at_pair, at_start])
+    first_code = np.concatenate([codes[at_pair], np.zeros(len(at_start), dtype=np.uint32)])
+    second_code = np.concatenate([codes[at_pair + 1], codes[at_start]])
+    del at_pair, at_start
+    pair_doc = doc_of[pair_at]
+    pair_pos = pair_at - begins[pair_doc]
+    del pair_at
+    in_title = np.flatnonzero(pair_pos + (first_code > 0) < np.array(title_lengths, dtype=np.int32)[pair_doc])
+
+    buckets = bucket_count(2 * len(pair_pos) + len(single_at) // 2)  # (about the bytes they make)
+    pair_bucket = (_fnv(_fnv(FNV_START, first_code), second_code) % np.uint64(buckets)).astype(np.int32)
+    single_code = codes[single_at]
+    single_bucket = (_fnv(FNV_START, single_code) % np.uint64(buckets)).astype(np.int32)
+    del codes
     streams = [
-        _stream(PAIR, pair_bucket, [first_code, second_code], dense, pair_doc, pair_at - begins[pair_doc]),
-        _stream(SINGLE, single_bucket, [codes[single_at]], dense, doc_of[single_at], None),
         _stream(TITLE, pair_bucket[in_title], [first_code[in_title], second_code[in_title]], dense, pair_doc[in_title], None),
+        _stream(SINGLE, single_bucket, [single_code], dense, doc_of[single_at], None),
     ]
+    del in_title, single_code, single_bucket, single_at, doc_of
+    streams.insert(0, _stream(PAIR, pair_bucket, [first_code, second_code], dense, pair_doc, pair_pos))
     files = []
     for b in range(buckets):
         keys = sum(s.keys_in(b) for s in streams)
@@ -102,9 +114,9 @@ def _dense_chars(word_codes: Array) -> tuple[Array, Array] | None:
     present = np.unique(word_codes) if len(word_codes) < 4096 else np.flatnonzero(np.bincount(word_codes))
     if len(present) >= (1 << _CHAR_BITS) - 1:
         return None
-    table: Array = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int64)
+    table: Array = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.uint64)
     table[present] = np.arange(1, len(present) + 1)
-    return table, np.r_[0, present].astype(np.int64)
+    return table, np.r_[0, present].astype(np.uint32)
 
 
 class _Stream:
@@ -122,26 +134,28 @@ class _Stream:
 
 def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None, doc: Array, pos: Array | None) -> _Stream:
     """Occurrences of one kind -> its value stream: per key a header, per (key, document) an
-    entry, per occurrence (pairs only) a position."""
+    entry, per occurrence (pairs only) a position. (Occurrence counts stay below 2**31.)"""
     n = len(bucket)
     order, key_first, key_bucket, key_chars = _sorted(bucket, chars, dense)
+    del bucket, chars
     doc = doc[order]
     entry_first = key_first.copy()
     entry_first[1:] |= doc[1:] != doc[:-1]
-    entry_at = np.flatnonzero(entry_first)
-    key_at = np.flatnonzero(key_first)
-    counts = np.diff(np.r_[entry_at, n])
+    entry_at = np.flatnonzero(entry_first).astype(np.int32)
+    key_at = np.flatnonzero(key_first).astype(np.int32)
+    counts = np.diff(np.r_[entry_at, np.int32(n)])
     entry_doc = doc[entry_at]
+    del doc
     entry_key_first = key_first[entry_at]
-    key_of_entry = np.cumsum(entry_key_first) - 1
+    key_of_entry = np.cumsum(entry_key_first, dtype=np.int32) - 1
     documents = np.bincount(key_of_entry, minlength=len(key_at))
-    doc_step = entry_doc - np.r_[0, entry_doc[:-1]]
+    doc_step = entry_doc - np.r_[np.int32(0), entry_doc[:-1]]
     doc_step[entry_key_first] = entry_doc[entry_key_first]
-    head = 2 + len(chars)  # kind, characters, documents
-    first_entry_of_key = np.flatnonzero(entry_key_first)
+    head = 2 + len(key_chars)  # kind, characters, documents
+    first_entry_of_key = np.flatnonzero(entry_key_first).astype(np.int32)
     per_occurrence = 1 if pos is not None else 0
-    key_value_at = head * np.arange(len(key_at)) + 2 * first_entry_of_key + per_occurrence * key_at
-    entry_value_at = head * (key_of_entry + 1) + 2 * np.arange(len(entry_at)) + per_occurrence * entry_at
+    key_value_at = head * np.arange(len(key_at), dtype=np.int32) + 2 * first_entry_of_key + per_occurrence * key_at
+    entry_value_at = head * (key_of_entry + 1) + 2 * np.arange(len(entry_at), dtype=np.int32) + per_occurrence * entry_at
     total = head * len(key_at) + 2 * len(entry_at) + per_occurrence * n
     values = np.zeros(total, dtype=np.uint32)
     values[key_value_at] = kind
@@ -150,13 +164,23 @@ def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Ar
     values[key_value_at + head - 1] = documents
     values[entry_value_at] = doc_step
     values[entry_value_at + 1] = counts
+    del entry_value_at, doc_step, counts, entry_doc, key_of_entry
     if pos is not None:
         p = pos[order]
-        step = p - np.r_[0, p[:-1]]
+        step = np.empty_like(p)
+        step[0:1] = p[0:1]
+        np.subtract(p[1:], p[:-1], out=step[1:])
         step[entry_first] = p[entry_first]
-        occurrence_at = head * np.cumsum(key_first) + 2 * np.cumsum(entry_first) + np.arange(n)
-        values[occurrence_at] = step
+        del p
+        at = np.cumsum(key_first, dtype=np.int32)
+        at *= head
+        at += 2 * np.cumsum(entry_first, dtype=np.int32)
+        at += np.arange(n, dtype=np.int32)
+        values[at] = step
+        del at, step
+    del order, key_first, entry_first
     data, ends = varint.encode(values)
+    del values
     key_starts = np.searchsorted(key_bucket, np.arange((1 << _BUCKET_BITS) + 1))  # each bucket's first key
     value_starts = np.r_[key_value_at, total][key_starts]
     byte_edges = np.r_[0, ends][value_starts]
@@ -174,12 +198,15 @@ def _sorted(bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None
             packed |= to_dense[c].astype(np.uint64) << np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))
         packed |= np.arange(n, dtype=np.uint64)
         packed.sort()
-        order = (packed & np.uint64((1 << _AT_BITS) - 1)).astype(np.int64)
+        order: Array = (packed & np.uint64((1 << _AT_BITS) - 1)).astype(np.int32)
         key = packed >> np.uint64(_AT_BITS)
-        key_first = np.r_[True, key[1:] != key[:-1]] if n else np.zeros(0, dtype=bool)
+        key_first = np.ones(n, dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=key_first[1:])
+        del key
         heads = packed[key_first]
+        del packed
         char_mask = np.uint64((1 << _CHAR_BITS) - 1)
-        key_chars = [to_code[((heads >> np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))) & char_mask).astype(np.int64)] for i in range(len(chars))]
+        key_chars = [to_code[((heads >> np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))) & char_mask).astype(np.int32)] for i in range(len(chars))]
         return order, key_first, (heads >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64), key_chars
     order = np.lexsort((np.arange(n), *reversed(chars), bucket))
     bucket, chars = bucket[order], [c[order] for c in chars]
