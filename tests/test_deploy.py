@@ -274,6 +274,15 @@ def test_headers_by_kind_of_file() -> None:
     assert [local.stage(k) for k in ("media/a.webp", "static/s.css", "index.html", "feed.xml", "robots.txt")] == ["assets", "assets", "pages", "feeds", "feeds"]
 
 
+def test_the_search_index_parts_never_change_and_its_list_follows_them() -> None:
+    from tide.search import FOLDER
+
+    assert local.SEARCH == FOLDER + "/"
+    assert local.cache_control(f"{FOLDER}/p/0123456789ab/7.bin") == local.IMMUTABLE  # (a part's folder is named by its content)
+    assert {local.cache_control(f"{FOLDER}/{k}") for k in ("index.json", "client.js", "f/12.json")} == {local.REVALIDATE}
+    assert [local.stage(f"{FOLDER}/{k}") for k in ("p/0123456789ab/7.bin", "f/12.json", "index.json")] == ["assets", "assets", "pages"]
+
+
 def test_a_large_stage_is_shared_by_processes_with_the_same_result(project: Project, s3: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     from tide.deploy import publish
 
@@ -296,3 +305,13 @@ def test_uploads_address_the_bucket_as_each_provider_wants() -> None:
     assert _base_url(Target("pub", "minio", "http://minio.internal:9000"), "us-east-1") == "http://minio.internal:9000/pub/"
     assert _base_url(Target("pub", "aws", "http://127.0.0.1:9000"), "us-east-1") == "http://127.0.0.1:9000/pub/"  # (an IP address takes no bucket in front)
     assert _base_url(Target("my.bucket", "cos", "https://cos.ap-guangzhou.myqcloud.com"), "ap-guangzhou") == "https://cos.ap-guangzhou.myqcloud.com/my.bucket/"
+
+
+def test_a_replaced_search_part_is_not_counted_against_max_deletes() -> None:
+    """An edit replaces its part of the search index: a thousand files at 10,000 articles, never a
+    reason to refuse; other deletions still are, and without an index every part counts."""
+    from tide.deploy.publish import guarded_deletes
+
+    parts = [f"search-index/p/aaaaaaaaaaaa/{n}.bin" for n in range(1024)]
+    assert guarded_deletes([*parts, "articles/gone/index.html"], {"search-index/index.json", "index.html"}) == ["articles/gone/index.html"]
+    assert len(guarded_deletes(parts, {"index.html"})) == 1024

@@ -18,6 +18,8 @@ from ..freshness import trusted_mtime
 
 FINGERPRINTED = re.compile(r"\.[0-9a-f]{8}\.[A-Za-z0-9]+$")  # style.d48a835b.css, byd-sales.960.1623ced2.webp
 IMMUTABLE = "public, max-age=31536000, immutable"
+SEARCH = "search-index/"  # tide/search/index.py FOLDER (not imported: it would load numpy for a string)
+SEARCH_PARTS = SEARCH + "p/"  # a part's folder is named by what it holds: its files never change
 REVALIDATE = "public, max-age=60, must-revalidate"  # pages, feeds, the sitemap: a minute at most behind
 MEDIA = "public, max-age=86400"  # an original picture under its own name: a day
 STAGES = ("assets", "pages", "feeds")
@@ -57,15 +59,15 @@ def content_type(key: str) -> str:
 
 
 def cache_control(key: str) -> str:
-    if FINGERPRINTED.search(key):
+    if FINGERPRINTED.search(key) or key.startswith(SEARCH_PARTS):
         return IMMUTABLE
-    if key.endswith((".html", ".xml", ".txt")) or "." not in key.rsplit("/", 1)[-1]:
-        return REVALIDATE
+    if key.endswith((".html", ".xml", ".txt")) or "." not in key.rsplit("/", 1)[-1] or key.startswith(SEARCH):
+        return REVALIDATE  # (the search index's list of parts, fragments and script change with the articles)
     return MEDIA
 
 
 def stage(key: str) -> str:
-    if key.endswith(".html"):
+    if key.endswith(".html") or key == SEARCH + "index.json":  # (the list of parts after the parts it names)
         return "pages"
     if key.endswith((".xml", ".txt")):
         return "feeds"

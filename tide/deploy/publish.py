@@ -2,7 +2,8 @@
 stage by stage and delete last.
 
 Safety, in order: a site/ without index.html is refused (an empty or stale output folder must
-never delete a live site); a plan that deletes more than ``max_deletes`` objects changes nothing;
+never delete a live site); a plan that deletes more than ``max_deletes`` objects (search index
+parts that a new index replaces aside) changes nothing;
 uploads go in stages (pictures and theme files, pages, feeds), each stage complete before the
 next begins; deletions only after every upload succeeded. An error at any point is one sentence,
 and the bucket holds what it held plus complete objects: a second run finishes the job.
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..processes import pool_context
-from .local import LocalFile, scan
+from .local import SEARCH, SEARCH_PARTS, LocalFile, scan
 from .plan import Plan, kinds, make_plan
 from .putter import Putter
 from .remote import WORKERS, Record, RemoteObject, fill_in, listing
@@ -34,6 +35,14 @@ class Deployed:
     plan: Plan
     requests: int  # HTTP requests this deploy made
     done: bool  # False for a dry run
+
+
+def guarded_deletes(deletes: list[str], local: set[str]) -> list[str]:
+    """The deletions ``--max-deletes`` counts: not the search index's parts that a new index
+    replaces (an edit replaces its part, a thousand files at 10,000 articles)."""
+    if SEARCH + "index.json" not in local:
+        return deletes
+    return [k for k in deletes if not k.startswith(SEARCH_PARTS)]
 
 
 def deploy(
@@ -50,10 +59,11 @@ def deploy(
         remote = listing(client, target.bucket, target.prefix)
         fill_in(client, target.bucket, target.prefix, _to_ask(remote, {f.key: f for f in files}, record))
         plan = make_plan(files, remote, force)
-        if len(plan.deletes) > max_deletes:
+        counted = guarded_deletes(plan.deletes, {f.key for f in files})
+        if len(counted) > max_deletes:
             raise DeployError(
-                f"this deploy would delete {len(plan.deletes)} objects ({kinds(plan.deletes)}) from {target.where}, more than --max-deletes {max_deletes}; "
-                f"nothing was changed. Look at them with --dry-run, and if that is right, deploy again with --max-deletes {len(plan.deletes)}"
+                f"this deploy would delete {len(counted)} objects ({kinds(counted)}) from {target.where}, more than --max-deletes {max_deletes}; "
+                f"nothing was changed. Look at them with --dry-run, and if that is right, deploy again with --max-deletes {len(counted)}"
             )
         if dry_run:
             record.stats = stats
