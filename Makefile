@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # The tests that start worker processes, run once more with TIDE_START_METHOD=spawn (`make test-spawn`).
-PROCESS_TESTS := tests/test_build.py tests/test_incremental.py tests/test_preview.py tests/test_images.py tests/test_portability.py
+PROCESS_TESTS := tests/test_build.py tests/test_incremental.py tests/test_preview.py tests/test_images.py tests/test_portability.py tests/test_search_index.py
 
 .PHONY: serve build test test-spawn test-all audit clean python-check
 
