@@ -202,11 +202,12 @@ def main() -> int:
     parser.add_argument("--words", type=int, default=300)
     parser.add_argument("--pagefind-words", type=int, default=40, help="of those words, how many Pagefind is asked (each result's address costs a fetch: slow)")
     parser.add_argument("--no-pagefind", action="store_true")
+    parser.add_argument("--queries-only", action="store_true", help="no builds: the sites as they are (Pagefind's index kept too), for the query rows")
     args = parser.parse_args()
     compile_tide(sys.executable)
     roots = {"with": project(args.size, "with", True), "without": project(args.size, "without", False)}
     times: dict[str, list[tuple[float, int]]] = {f"{k} {s}": [] for k in roots for s in ("cold", "edit")}
-    for n in range(args.runs):
+    for n in range(0 if args.queries_only else args.runs):
         for key, root in roots.items():
             for name in ("site", ".cache"):
                 shutil.rmtree(root / name, ignore_errors=True)
@@ -216,7 +217,7 @@ def main() -> int:
             times[f"{key} edit"].append(build(root))
     site = roots["with"] / "site"
     pagefind_figures: tuple[float, int] | None = None
-    if not args.no_pagefind:
+    if not args.no_pagefind and not (args.queries_only and (site / "pagefind").is_dir()):
         shutil.rmtree(site / "pagefind", ignore_errors=True)
         started = time.perf_counter()
         wall, peak, out = run([*pagefind(), "--site", str(site), "--glob", "20*/*/index.html"], REPO)
@@ -227,22 +228,34 @@ def main() -> int:
     ours = our_results(site, words)
     figures = browser_figures(site, words[: args.pagefind_words], not args.no_pagefind)
 
+    print(f"\nsearch at {args.size:,} articles (medians of {args.runs} runs; whole commands)\n")
+    print("| | ours | Pagefind 1.5.2 extended |\n|---|---|---|")
+    if not args.queries_only:
+        build_rows(times, pagefind_figures)
+    print_queries(site, figures, pagefind_figures, words, truth, ours)
+    return 0
+
+
+def build_rows(times: dict[str, list[tuple[float, int]]], pagefind_figures: tuple[float, int] | None) -> None:
     def median(key: str, i: int = 0) -> float:
         return statistics.median(t[i] for t in times[key])
 
-    print(f"\nsearch at {args.size:,} articles (medians of {args.runs} runs; whole commands)\n")
     cold_with, cold_without = median("with cold"), median("without cold")
     edit_with, edit_without = median("with edit"), median("without edit")
-    print("| | ours | Pagefind 1.5.2 extended |\n|---|---|---|")
     share = (cold_with / cold_without - 1) * 100
     print(f"| index build | {cold_with - cold_without:.2f} s (cold build {cold_with:.2f} s, without search {cold_without:.2f} s: +{share:.0f}%) | ", end="")
     print(f"{pagefind_figures[0]:.1f} s |" if pagefind_figures else "not run |")
     print(f"| one article edited | +{(edit_with - edit_without) * 1000:.0f} ms ({edit_with:.2f} s vs {edit_without:.2f} s) | re-indexes everything |")
     peak = max(median("with cold", 1), median("with edit", 1)) / 1024
     print(f"| peak memory | {peak:.0f} MiB (largest process of the build) | " + (f"{pagefind_figures[1] / 1024:.0f} MiB |" if pagefind_figures else "|"))
+
+
+def print_queries(  # type: ignore[no-untyped-def]
+    site: Path, figures: dict[str, object], pagefind_figures: tuple[float, int] | None, words: list[str], truth, ours
+) -> None:
     size, count = folder_size(site / "search-index")
     row = f"| on disk | {size / 1e6:.1f} MB in {count:,} files | "
-    if pagefind_figures:
+    if (site / "pagefind").is_dir():
         pf_size, pf_count = folder_size(site / "pagefind")
         row += f"{pf_size / 1e6:.1f} MB in {pf_count:,} files |"
     print(row)
@@ -261,7 +274,6 @@ def main() -> int:
         share, missed, extra = recall(truth[: len(asked)], asked)  # type: ignore[arg-type]
         row += f"{share * 100:.1f}% of the first {len(asked)} words ({missed} missed somewhere, {extra} results without them) |"
     print(row)
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import tree_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -87,12 +88,22 @@ def write_index(root: Path, bodies: list[tuple[str, str]]) -> list[str]:
     return [searchable(title, [], html[str(n)]).text for n, (title, _) in enumerate(bodies)]
 
 
+@pytest.mark.parametrize("heavy", [None, 4], ids=["buckets", "common words in files of their own"])
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(articles=st.lists(st.tuples(words, words), min_size=1, max_size=12), queries=st.lists(queries_of, min_size=1, max_size=12))
-def test_the_client_finds_exactly_what_a_substring_search_finds(tmp_path: Path, articles, queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_finds_exactly_what_a_substring_search_finds(tmp_path: Path, heavy: int | None, articles, queries) -> None:  # type: ignore[no-untyped-def]
+    from tide.search import part
+
     root = tmp_path / "out"
     shutil.rmtree(root, ignore_errors=True)
-    texts = write_index(root, articles)
+    usual = part.HEAVY_BYTES
+    part.HEAVY_BYTES = heavy or usual  # (4: nearly every key is "common", and read from its own file)
+    try:
+        texts = write_index(root, articles)
+    finally:
+        part.HEAVY_BYTES = usual
+    if heavy and any(c in HAN_CHARS + LATIN_CHARS for t in texts for c in t):
+        assert any("-" in p.stem for p in root.rglob("*.bin"))  # (every key is over 4 bytes)
     # Queries cut from the texts themselves as well: most random queries find nothing.
     queries = queries + [t[i : i + n] for t in texts[:4] for i, n in ((1, 2), (3, 3), (0, 5)) if t[i : i + n].strip()]
     found = run_client(root / FOLDER, queries)
@@ -144,7 +155,7 @@ def test_words_a_reader_types(tmp_path: Path) -> None:
 def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Edit, add (older than the rest: every later article's number moves), delete, draft: each
     incremental build's index is byte for byte a clean build's, and untouched parts stay put."""
-    from conftest import NOW, tree_digest
+    from conftest import NOW
 
     from tide.config import BuildOptions, Paths
     from tide.pipeline import build as clean_build
@@ -216,3 +227,19 @@ def test_the_general_sort_makes_the_same_files_as_the_packed_one(texts: list[str
     finally:
         part._dense_chars = original  # type: ignore[assignment]
     assert packed == general
+
+
+def test_an_index_without_its_account_leaves_no_stray_files(project) -> None:  # type: ignore[no-untyped-def]
+    """The cache cleared (or a new index format): the next build's index deletes what the last
+    one wrote and this one does not."""
+    project.article("a", title="第一篇", body="京东的正文。\n")
+    project.build()
+    stray = project.site / FOLDER / "p" / "000000000000" / "0.bin"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"\x00")
+    for state in (project.root / ".cache").glob("search-*.json"):
+        state.unlink()
+    project.article("a", title="第一篇", body="京东的正文，改了。\n")
+    project.build()
+    assert not stray.exists() and not stray.parent.exists()
+    assert tree_digest(project.site / FOLDER)  # (the index itself is there)

@@ -29,11 +29,14 @@ __all__ = ["FOLDER", "Files", "index_site"]
 CLIENT = Path(__file__).with_name("client.js")
 
 
-def index_site(site: Any, state: Path | None, standing: Callable[[str], bool], write: Callable[[str, bytes], None], jobs: int | None = None) -> Files:
+def index_site(
+    site: Any, state: Path | None, standing: Callable[[str], bool], write: Callable[[str, bytes], None], jobs: int | None = None, output: Path | None = None
+) -> Files:
     """The index files of ``site``'s articles (drafts and future ones only when the site shows
     them: the preview's). ``state``: the index's account of its files in the cache (saved by
     ``Files.save`` once they are in the output); ``standing(path)``: the output holds that file
-    as last written; ``write(path, data)``: into the output."""
+    as last written; ``write(path, data)``: into the output; ``output``: its folder (files of an
+    index this one has no account of are deleted from it)."""
     sources = [
         Source(
             e.url,
@@ -45,7 +48,7 @@ def index_site(site: Any, state: Path | None, standing: Callable[[str], bool], w
         )
         for e in reversed(site.articles)
     ]
-    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), write, jobs)
+    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), write, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:

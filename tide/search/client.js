@@ -50,7 +50,7 @@
     flush();
     return terms;
   }
-  var PAIR = 0, SINGLE = 1, TITLE = 2;
+  var PAIR = 0, SINGLE = 1, TITLE = 2, ELSEWHERE = 4;
   /* A term's keys (terms.py, part.py): a lone CJK character is its own key; otherwise a
      Latin start (0, first character) when it begins with a letter or digit, and enough pairs of
      neighbouring characters to pin every character down (every other one, and the last). */
@@ -64,7 +64,8 @@
     return { text: keyName(codes), keys: keys };
   }
 
-  /* A bucket file -> Map("kind:characters" -> Map(document -> {count, positions})). */
+  /* A bucket file -> Map("kind:characters" -> Map(document -> {count, positions}), or
+     {elsewhere: n} for a common word kept in the bucket's n-th own file). */
   function readBucket(bytes) {
     var at = 0;
     function next() {
@@ -72,11 +73,14 @@
       do { b = bytes[at++]; value += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b >= 0x80);
       return value;
     }
-    var found = new Map(), keys = next();
+    var found = new Map(), keys = next(), elsewhere = 0;
     for (var k = 0; k < keys; k++) {
-      var kind = next(), codes = [next()];
+      var kind = next(), stub = kind >= ELSEWHERE;
+      if (stub) kind -= ELSEWHERE;
+      var codes = [next()];
       if (kind !== SINGLE) codes.push(next());
       var documents = next(), postings = new Map(), doc = 0;
+      if (stub) { found.set(kind + ":" + keyName(codes), { elsewhere: elsewhere++ }); continue; }
       for (var d = 0; d < documents; d++) {
         doc += next();
         var count = next(), positions = null;
@@ -92,10 +96,8 @@
   }
 
   /* One term in one part's buckets -> Map(document -> {count, first, inTitle}). */
-  function matchTerm(term, buckets) {
+  function matchTerm(term, lists, titles) {
     var result = new Map(), keys = term.keys;
-    var lists = keys.map(function (k, i) { return buckets[i].get(k.name); });
-    var titles = keys.map(function (k, i) { return k.kind === PAIR ? buckets[i].get(k.title) : null; });
     var order = keys.map(function (k, i) { return i; }).sort(function (a, b) { return (lists[a] ? lists[a].size : 0) - (lists[b] ? lists[b].size : 0); });
     if (!lists[order[0]]) return result;
     lists[order[0]].forEach(function (posting, doc) {
@@ -132,8 +134,9 @@
     }
     return this.manifest;
   };
-  Index.prototype.bucket = function (part, key) {
-    var path = "p/" + part[0] + "/" + (hash(key.codes) % part[2]) + ".bin";
+  /* One file of a part (a bucket "b", or a common word's own "b-n"), read once. */
+  Index.prototype.file = function (part, stem) {
+    var path = "p/" + part[0] + "/" + stem + ".bin";
     if (!this.buckets.has(path)) {
       var self = this;
       var pending = this.load(path, "bytes").then(function (buffer) { return readBucket(new Uint8Array(buffer)); });
@@ -141,6 +144,15 @@
       this.buckets.set(path, pending);
     }
     return this.buckets.get(path);
+  };
+  /* A key's postings in a part: from its bucket, or from its own file when the bucket says so. */
+  Index.prototype.postings = function (part, codes, name) {
+    var bucket = hash(codes) % part[2], self = this;
+    return this.file(part, String(bucket)).then(function (found) {
+      var got = found.get(name);
+      if (got && got.elsewhere !== undefined) return self.file(part, bucket + "-" + got.elsewhere).then(function (own) { return own.get(name); });
+      return got;
+    });
   };
   Index.prototype.search = function (query) {
     var terms = parse(query), self = this;
@@ -151,8 +163,10 @@
         var first = base;
         base += part[1];
         return Promise.all(terms.map(function (term) {
-          return Promise.all(term.keys.map(function (key) { return self.bucket(part, key); })).then(function (found) {
-            return matchTerm(term, found);
+          var lists = term.keys.map(function (key) { return self.postings(part, key.codes, key.name); });
+          var titles = term.keys.map(function (key) { return key.kind === PAIR ? self.postings(part, key.codes, key.title) : null; });
+          return Promise.all(lists.concat(titles)).then(function (found) {
+            return matchTerm(term, found.slice(0, lists.length), found.slice(lists.length));
           });
         })).then(function (perTerm) {
           var hits = [];

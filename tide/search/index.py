@@ -23,7 +23,7 @@ from .text import searchable
 
 FOLDER = "search-index"
 PART = 512  # articles per part: an edit re-indexes this many; a query fetches one bucket per part and key
-FORMAT = 1  # bump when the files change shape (the client checks it)
+FORMAT = 2  # bump when the files change shape (the client checks it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +76,29 @@ def build(
     client: bytes,
     write: Callable[[str, bytes], None],
     jobs: int | None = None,
+    output: Path | None = None,
 ) -> Files:
     """Write every file of the index that the output does not hold already, as each part is made
     (at 10,000 articles the whole index is 200 MB: never held at once). ``sources`` oldest
     first; ``body(key)``: a converted body; ``standing(path)``: whether the output holds that
-    file as the last build wrote it."""
+    file as the last build wrote it; ``output``: the output folder, looked through for files of
+    an index this one has no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
+    unknown = not state["owned"]
     parts = [_part(sources, i) for i in range(0, len(sources), PART)]
     files = Files(write=write)
     todo = []
     for part in parts:
         known = state["parts"].get(part.name)
-        owned = _part_files(part, known["buckets"]) if known else []
+        owned = _part_files(part, known["files"]) if known else []
         if known and all(standing(p) for p in owned):
             files.kept.update(owned)
         else:
             todo.append(part)
-    for part, (buckets, fragments) in zip(todo, _made(todo, body, jobs), strict=True):
-        state["parts"][part.name] = {"buckets": len(buckets)}
-        for b, data in enumerate(buckets):
-            files.put(f"{FOLDER}/p/{part.name}/{b}.bin", data)
+    for part, (buckets, made, fragments) in zip(todo, _made(todo, body, jobs), strict=True):
+        state["parts"][part.name] = {"buckets": buckets, "files": sorted(made)}
+        for stem, data in made.items():
+            files.put(f"{FOLDER}/p/{part.name}/{stem}.bin", data)
         for n, data in enumerate(fragments, part.first):
             _file(files, state, standing, f"{FOLDER}/f/{n}.json", data)  # (mostly the same article, in a part that changed around it)
     manifest = {
@@ -107,6 +110,8 @@ def build(
     _file(files, state, standing, f"{FOLDER}/client.js", client)
     now_owned = files.kept | files.written
     files.gone = {rel for rel in set(state["owned"]) - now_owned if standing(rel)}
+    if unknown and output is not None and (output / FOLDER).is_dir():
+        files.gone |= {f"{FOLDER}/{p.relative_to(output / FOLDER).as_posix()}" for p in (output / FOLDER).rglob("*") if p.is_file()} - now_owned
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
     state["owned"] = sorted(now_owned)
     state["files"] = {rel: v for rel, v in state["files"].items() if rel in now_owned}
@@ -130,8 +135,8 @@ def _part(sources: Sequence[Source], first: int) -> _Part:
     return _Part(name, chunk, first)
 
 
-def _part_files(part: _Part, buckets: int) -> list[str]:
-    return [f"{FOLDER}/p/{part.name}/{b}.bin" for b in range(buckets)] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + len(part.sources))]
+def _part_files(part: _Part, stems: list[str]) -> list[str]:
+    return [f"{FOLDER}/p/{part.name}/{stem}.bin" for stem in stems] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + len(part.sources))]
 
 
 def _made(todo: list[_Part], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
@@ -161,7 +166,7 @@ def _made(todo: list[_Part], body: Callable[[str], str], jobs: int | None):  # t
             yield pending.popleft().result()
 
 
-def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[bytes]]:
+def make_part(articles: list[tuple[Source, str]]) -> tuple[int, dict[str, bytes], list[bytes]]:
     texts, fragments, titles = [], [], []
     for source, html in articles:
         text = searchable(source.title, list(source.labels), html)
@@ -177,7 +182,8 @@ def make_part(articles: list[tuple[Source, str]]) -> tuple[list[bytes], list[byt
             "text": text.text,
         }
         fragments.append(json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode())
-    return encode_part(texts, titles), fragments
+    buckets, made = encode_part(texts, titles)
+    return buckets, made, fragments
 
 
 def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]

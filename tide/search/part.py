@@ -19,6 +19,11 @@ than it argsorts them). A bucket file is varints:
                documents
     per document:  document - previous document, count, then for a pair its positions (the
                first, then each minus the one before)
+
+A key with more than ``HEAVY_BYTES`` in the part (a common word) is written to a file of its own,
+``<bucket>-<n>`` (n counts such keys in that bucket, in order), in the same form, and the bucket
+keeps a stub: kind + 4, its characters, 0 documents. A query for a rare word then fetches a small
+bucket, and one for a common word that bucket plus the word's own file.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from . import varint
 from .terms import HAN, LATIN, OTHER, folded_codes
 
 BUCKET_BYTES = 8192  # about what one fetch brings
+HEAVY_BYTES = 2048  # a key with more than this in a part has a file of its own: common words would swell every bucket they share
+ELSEWHERE = 4  # added to a key's kind in a bucket: its postings are in the bucket's next ``b-n`` file
 FNV_START, FNV_PRIME, MASK32 = 2166136261, 16777619, 0xFFFFFFFF
 PAIR, SINGLE, TITLE = 0, 1, 2
 _BUCKET_BITS, _CHAR_BITS, _AT_BITS = 11, 15, 23  # 64 bits: bucket | first | second | occurrence
@@ -60,8 +67,9 @@ def bucket_count(estimated_bytes: int) -> int:
     return n
 
 
-def encode_part(texts: list[str], title_lengths: list[int]) -> list[bytes]:
-    """Every bucket file of these articles (numbered 0.. in ``texts`` order). Arrays are 32-bit
+def encode_part(texts: list[str], title_lengths: list[int]) -> tuple[int, dict[str, bytes]]:
+    """(how many buckets, every file by name: buckets ``0``.., heavy keys ``b-n``) of these
+    articles (numbered 0.. in ``texts`` order). Arrays are 32-bit
     where they can be, and each pass's temporaries go before the next: a part's peak memory is
     a few times its text."""
     joined = "\n".join(texts)  # (a line break is no word character: no pair spans two texts)
@@ -101,11 +109,15 @@ def encode_part(texts: list[str], title_lengths: list[int]) -> list[bytes]:
     ]
     del in_title, single_code, single_bucket, single_at, doc_of
     streams.insert(0, _stream(PAIR, pair_bucket, [first_code, second_code], dense, pair_doc, pair_pos))
-    files = []
+    files: dict[str, bytes] = {}
     for b in range(buckets):
-        keys = sum(s.keys_in(b) for s in streams)
-        files.append(varint.one(keys) + b"".join(s.bytes_of(b) for s in streams))
-    return files
+        keys, pieces, stubs = 0, [], []  # type: ignore[var-annotated]
+        for stream in streams:
+            count, some = stream.pieces(b, HEAVY_BYTES, files, stubs)
+            keys += count
+            pieces += some
+        files[str(b)] = varint.one(keys) + b"".join(pieces)
+    return buckets, files
 
 
 def _dense_chars(word_codes: Array) -> tuple[Array, Array] | None:
@@ -120,16 +132,28 @@ def _dense_chars(word_codes: Array) -> tuple[Array, Array] | None:
 
 
 class _Stream:
-    """One kind of key's values, in bucket order, and where each bucket's bytes are."""
+    """One kind of key's encoded values, in bucket order: where each key's bytes start (and end),
+    each key's characters, and where each bucket's keys start."""
 
-    def __init__(self, data: bytes, byte_edges: Array, keys_per_bucket: Array) -> None:
-        self.data, self.byte_edges, self.keys_per_bucket = data, byte_edges, keys_per_bucket
+    def __init__(self, kind: int, data: bytes, key_bytes: Array, key_chars: list[Array], key_starts: Array) -> None:
+        self.kind, self.data, self.key_bytes, self.key_chars, self.key_starts = kind, data, key_bytes, key_chars, key_starts
+        self.sizes = np.diff(key_bytes)
 
-    def keys_in(self, b: int) -> int:
-        return int(self.keys_per_bucket[b])
-
-    def bytes_of(self, b: int) -> bytes:
-        return self.data[int(self.byte_edges[b]) : int(self.byte_edges[b + 1])]
+    def pieces(self, b: int, heavy: int, files: dict[str, bytes], stubs: list[int]) -> tuple[int, list[bytes]]:
+        """Bucket ``b``'s keys: (how many, their bytes); a key over ``heavy`` bytes goes to a file
+        of its own (``b-n``, n counting such keys in the bucket) and leaves a stub in its place."""
+        lo, hi = int(self.key_starts[b]), int(self.key_starts[b + 1])
+        out, cursor = [], int(self.key_bytes[lo])
+        for k in (lo + np.flatnonzero(self.sizes[lo:hi] > heavy)).tolist():
+            start, end = int(self.key_bytes[k]), int(self.key_bytes[k + 1])
+            out.append(self.data[cursor:start])
+            stub = [self.kind + ELSEWHERE, *(int(c[k]) for c in self.key_chars), 0]
+            out.append(b"".join(varint.one(v) for v in stub))
+            files[f"{b}-{len(stubs)}"] = varint.one(1) + self.data[start:end]
+            stubs.append(k)
+            cursor = end
+        out.append(self.data[cursor : int(self.key_bytes[hi])])
+        return hi - lo, out
 
 
 def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None, doc: Array, pos: Array | None) -> _Stream:
@@ -182,9 +206,8 @@ def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Ar
     data, ends = varint.encode(values)
     del values
     key_starts = np.searchsorted(key_bucket, np.arange((1 << _BUCKET_BITS) + 1))  # each bucket's first key
-    value_starts = np.r_[key_value_at, total][key_starts]
-    byte_edges = np.r_[0, ends][value_starts]
-    return _Stream(data, byte_edges, np.diff(key_starts))
+    key_bytes = np.r_[0, ends][np.r_[key_value_at, total]]
+    return _Stream(kind, data, key_bytes, key_chars, key_starts)
 
 
 def _sorted(bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None) -> tuple[Array, Array, Array, list[Array]]:
