@@ -228,7 +228,8 @@ def main() -> int:
     ours = our_results(site, words)
     figures = browser_figures(site, words[: args.pagefind_words], not args.no_pagefind)
 
-    print(f"\nsearch at {args.size:,} articles (medians of {args.runs} runs; whole commands)\n")
+    runs = "the sites as they are" if args.queries_only else f"builds: medians of {args.runs} runs, whole commands"
+    print(f"\nsearch at {args.size:,} articles ({runs})\n")
     print("| | ours | Pagefind 1.5.2 extended |\n|---|---|---|")
     if not args.queries_only:
         build_rows(times, pagefind_figures)
