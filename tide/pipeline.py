@@ -304,12 +304,10 @@ class Builder:
         self.search_stale = False
         return found
 
-    def index_search(self) -> bool:
+    def index_search(self) -> None:
         """The preview's: bring the search index up to date with the last good build (only the
-        parts whose articles changed are made again). False when there is nothing to index."""
-        if self.last is None:
-            return False
-        if self.search_stale:
+        parts whose articles changed are made again)."""
+        if self.last is not None and self.search_stale:
             self.search_later = False
             try:
                 with Writer(self.paths.output, [self.paths.content, self.paths.templates], fresh=False) as writer:
@@ -319,7 +317,6 @@ class Builder:
                 self.search_later = True
             if found is not None:
                 found.save()
-        return True
 
     def _templates_for(self, config: SiteConfig) -> Templates:
         """One Jinja environment per settings: compiled templates survive between preview builds."""

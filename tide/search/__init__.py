@@ -38,23 +38,17 @@ def index_site(
     as last written; ``write(path, data)``: into the output; ``output``: its folder (files of an
     index this one has no account of are deleted from it)."""
     sources = [
-        Source(
-            e.url,
-            e.doc.title,
-            e.doc.date.date().isoformat() if e.doc.date else "",
-            e.category.name if e.category else "",
-            _labels(e),
-            e.body_key,
-        )
+        Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
         for e in reversed(site.articles)
     ]
-    return build(sources, site.articles[0].bodies.get if site.articles else str, state, standing, client(), write, jobs, output)
+    by_key = {e.body_key: e for e in site.articles}
+    return build(sources, lambda key: str(by_key[key].body), state, standing, client(), write, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:
     """What else the article's page shows of it: category, tags, people, a written summary."""
-    people = [a.name for a in e.authors] + [e.doc.editor or "", e.doc.reviewer or ""]
-    return (e.category.name if e.category else "", *(t.name for t in e.tags), *people, e.doc.summary or "")
+    people = [a.name for a in e.authors] + [e.editor or "", e.reviewer or ""]
+    return (e.category.name if e.category else "", *(t.name for t in e.tags), *people, e.doc.summary or "")  # (``e.summary`` is the cut one)
 
 
 @cache

@@ -23,7 +23,7 @@ from .text import searchable
 
 FOLDER = "search-index"
 PART = 512  # articles per part: an edit re-indexes this many; a query fetches one bucket per part and key
-FORMAT = 2  # bump when the files change shape (the client checks it)
+FORMAT = 3  # bump when the files change shape (the client checks it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def build(
     file as the last build wrote it; ``output``: the output folder, looked through for files of
     an index this one has no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
-    unknown = not state["owned"]
+    before = _owned(state)
     parts = [_part(sources, i) for i in range(0, len(sources), PART)]
     files = Files(write=write)
     todo = []
@@ -109,14 +109,19 @@ def build(
     _file(files, state, standing, f"{FOLDER}/index.json", json.dumps(manifest, separators=(",", ":")).encode())
     _file(files, state, standing, f"{FOLDER}/client.js", client)
     now_owned = files.kept | files.written
-    files.gone = {rel for rel in set(state["owned"]) - now_owned if standing(rel)}
-    if unknown and output is not None and (output / FOLDER).is_dir():
+    files.gone = {rel for rel in before - now_owned if standing(rel)}
+    if not before and output is not None and (output / FOLDER).is_dir():  # (no account: the last index's files are found on disk)
         files.gone |= {f"{FOLDER}/{p.relative_to(output / FOLDER).as_posix()}" for p in (output / FOLDER).rglob("*") if p.is_file()} - now_owned
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
-    state["owned"] = sorted(now_owned)
     state["files"] = {rel: v for rel, v in state["files"].items() if rel in now_owned}
     files.state, files.state_file = state, state_file
     return files
+
+
+def _owned(state: dict) -> set[str]:  # type: ignore[type-arg]
+    """Every file an account says its index wrote: its parts' files, and the single files."""
+    parts = {f"{FOLDER}/p/{name}/{stem}.bin" for name, part in state["parts"].items() for stem in part["files"]}
+    return parts | set(state["files"])
 
 
 def _file(files: Files, state: dict, standing: Callable[[str], bool], rel: str, data: bytes) -> None:  # type: ignore[type-arg]
@@ -194,7 +199,7 @@ def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]
                 return state  # type: ignore[no-any-return]
         except (OSError, ValueError):
             pass  # (no state, or a damaged one: everything is made again)
-    return {"format": FORMAT, "parts": {}, "files": {}, "owned": []}
+    return {"format": FORMAT, "parts": {}, "files": {}}
 
 
 def _write_state(path: Path | None, state: dict) -> None:  # type: ignore[type-arg]

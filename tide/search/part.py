@@ -9,7 +9,7 @@ The texts are joined, folded and classed (``terms``), and three kinds of key are
 - a *single*: one CJK character, with how often it occurs (a one-character query needs no more);
 - a *title pair*: a pair inside the title (a match in the title ranks first).
 
-A key goes to bucket ``fnv1a(its characters) % buckets``; the browser hashes a query's keys the
+A key goes to bucket ``32-bit FNV-1a of its characters % buckets`` (``_fnv``); the browser hashes a query's keys the
 same way and fetches only their buckets. Occurrences are ordered by one ``np.sort`` of 64-bit
 values holding bucket, key and occurrence number (numpy sorts plain integers many times faster
 than it argsorts them). A bucket file is varints:
@@ -44,14 +44,6 @@ PAIR, SINGLE, TITLE = 0, 1, 2
 _BUCKET_BITS, _CHAR_BITS, _AT_BITS = 11, 15, 23  # 64 bits: bucket | first | second | occurrence
 
 Array = NDArray[Any]
-
-
-def fnv1a(codes: list[int]) -> int:
-    """32-bit FNV-1a over code points (the client's ``hash``)."""
-    h = FNV_START
-    for c in codes:
-        h = ((h ^ c) * FNV_PRIME) & MASK32
-    return h
 
 
 def _fnv(h: Array | int, c: Array) -> Array:

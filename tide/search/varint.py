@@ -34,15 +34,3 @@ def one(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
-
-
-def decode(data: bytes) -> list[int]:
-    """Every value in ``data`` (for tests and tools; the browser has its own reader)."""
-    values, value, shift = [], 0, 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            values.append(value)
-            value, shift = 0, 0
-    return values
