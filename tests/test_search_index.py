@@ -243,3 +243,16 @@ def test_an_index_without_its_account_leaves_no_stray_files(project) -> None:  #
     project.build()
     assert not stray.exists() and not stray.parent.exists()
     assert tree_digest(project.site / FOLDER)  # (the index itself is there)
+
+
+def test_a_match_in_the_title_ranks_first_then_more_matches_then_newer(tmp_path: Path) -> None:
+    write_index(
+        tmp_path,
+        [
+            ("一篇旧文", "正文里说到京东一次。"),  # 0
+            ("另一篇", "京东，京东，京东：正文里说到三次。"),  # 1
+            ("京东的账本", "正文里一次也没有。"),  # 2: in the title
+            ("最新一篇", "正文里说到京东一次。"),  # 3: as 0, newer
+        ],
+    )
+    assert run_client(tmp_path / FOLDER, ["京东"]) == [[2, 1, 3, 0]]
