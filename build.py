@@ -46,11 +46,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="build.py", description="Build the site from content/ and templates/ into site/.")
     p.add_argument("--root", type=Path, default=HERE, help="project folder holding content/ and templates/ (default: beside build.py)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
-    p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None, no_cache=False, jobs=None)
-    sub = p.add_subparsers(title="commands", metavar="{build,serve,new,import,deploy,clean}")
+    p.set_defaults(run=run_build, drafts=False, future=False, base_url=None, output=None, now=None, no_cache=False, jobs=None, report=None)
+    sub = p.add_subparsers(title="commands", metavar="{build,serve,check,new,import,deploy,clean}")
 
     b = sub.add_parser("build", help="build the site into site/ (the default command)")
     _build_options(b)
+    b.add_argument("--report", type=Path, help="write the build's report (JSON: problems, timings, slowest templates) here (default .cache/report.json)")
     b.set_defaults(run=run_build)
 
     s = sub.add_parser("serve", help="build with drafts and preview at http://127.0.0.1:8000")
@@ -62,6 +63,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open the preview in the default browser")
     s.add_argument("--navigate", action="store_true", help="take the browser to the article being edited")
     s.set_defaults(run=run_serve)
+
+    k = sub.add_parser("check", help="every check a build runs, and the editorial rules, without writing site/")
+    k.add_argument("--format", choices=("text", "json"), default="text", help="text: path:line: rule: message (default); json: findings and a summary")
+    k.add_argument("--strict", action="store_true", help="exit 1 on any finding, not only on errors")
+    k.add_argument("--fix", metavar="RULE", help="rewrite that rule's findings in the articles (only cjk-punctuation has a fix)")
+    k.add_argument("--drafts", action="store_true", help="check as a build with --drafts links (drafts are always linted)")
+    k.add_argument("--now", type=_moment, help="check as if it were this moment (YYYY-MM-DD HH:MM)")
+    k.set_defaults(run=run_check)
 
     n = sub.add_parser("new", help='start an article: new "标题" [--slug S] [--category C] [--tags a,b]')
     n.add_argument("title", help="the article's title")
@@ -96,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="remove site/, the preview folder and the build cache")
     c.set_defaults(run=run_clean)
     # --help lists every command with every option, not only the command names
-    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, n, i, d, c))
+    p.epilog = "every command and its options:\n" + "".join("  " + cmd.format_usage().removeprefix("usage: ") for cmd in (b, s, k, n, i, d, c))
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
@@ -126,11 +135,16 @@ def _paths(args: argparse.Namespace, default_output: str) -> Paths:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(args.drafts, args.future, _aware(args.now, args), args.base_url, not args.no_cache, args.jobs)
     paths = _paths(args, "site")
+    report = args.report or paths.root / ".cache" / "report.json"
     with one_build_at_a_time(paths.root, "this build"):
-        return _build(paths, options)
+        try:
+            return _build(paths, options, report)
+        except BuildFailed as failed:
+            _report(report, paths, "failed", failed.errors)
+            raise
 
 
-def _build(paths: Paths, options: BuildOptions) -> int:
+def _build(paths: Paths, options: BuildOptions, report: Path) -> int:
     from tide.freshness import quick_check
 
     fresh, stamps, cache = quick_check(paths, options, meanwhile=_import_build)
@@ -139,11 +153,13 @@ def _build(paths: Paths, options: BuildOptions) -> int:
         cache.close()
         print(f"{paths.output} is up to date: nothing changed")
         _next_change(cache.state.next_change)
+        _report(report, paths, "up to date", [])
         return 0
     from tide.pipeline import build
 
     gc.disable()  # one build, then exit: collecting would only walk the site graph to free nothing (0.4 s at 10,000 articles)
     result = build(paths, options, stamps, cache)  # (closes the cache)
+    _report(report, paths, "built", [], result)
     took = sum(result.timings.values())
     for warning in result.warnings:
         print(warning, file=sys.stderr)
@@ -155,6 +171,27 @@ def _build(paths: Paths, options: BuildOptions) -> int:
     )
     _next_change(result.next_change)
     return 0
+
+
+def _report(path: Path, paths: Paths, outcome: str, errors: list, result: object = None) -> None:  # type: ignore[type-arg]
+    """The build's report, outside the site (tide/desk/report.py)."""
+    from tide.config import load_config
+    from tide.desk.findings import settings
+    from tide.desk.report import build_report
+    from tide.errors import ErrorList
+
+    config = load_config(paths, ErrorList(paths.root))
+    warnings = getattr(result, "warnings", [])
+    build_report(path, outcome, errors, warnings, settings(config, paths.content / "site.yaml"), result)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from tide.desk.cli import run_check as check
+
+    paths = _paths(args, "site")
+    options = BuildOptions(drafts=args.drafts, future=False, now=_aware(args.now, args))
+    with one_build_at_a_time(paths.root, "this check"):
+        return int(check(paths, options, args.format, args.strict, args.fix))
 
 
 def _next_change(moment: datetime | None) -> None:
@@ -212,7 +249,7 @@ def run_deploy(args: argparse.Namespace) -> int:
 
     paths = _paths(args, "site")
     with one_build_at_a_time(paths.root, "this deploy"):
-        code = _build(paths, BuildOptions(now=_aware(args.now, args)))
+        code = _build(paths, BuildOptions(now=_aware(args.now, args)), paths.root / ".cache" / "report.json")
         return code or deploy_command(args, paths)
 
 

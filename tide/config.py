@@ -39,8 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "logo": None,  # a file in content/, e.g. /media/logo.png: the publisher's logo for search engines and share cards
     "import": {},  # for the WeChat importer (tide/wechat/): extra credit words, boilerplate and tail patterns
     "deploy": {},  # for build.py deploy (tide/deploy/): provider, endpoint, bucket, prefix, region
+    "checks": {},  # for build.py check (tide/desk/): each rule's severity, the picture budgets
 }
-TOOL_SECTIONS = ("import", "deploy")  # settings read by the tools around the engine, never by a build
+TOOL_SECTIONS = ("import", "deploy", "checks")  # settings read by the tools around the engine, never by a build
 PERMALINK_TOKENS = {"slug", "year", "month", "day"}
 PAGINATED = ("home", "tag", "category", "author")  # the lists ``pagination`` may set one by one
 # Pages the site has only when the theme has their template: a theme decides which lists exist

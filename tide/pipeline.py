@@ -20,13 +20,13 @@ from .assets import Assets, collect
 from .bodyedit import LastBuild, apply_body_edits, clock_moved
 from .compile import compile_many, worker_gc
 from .config import BuildOptions, Paths, SiteConfig, load_config
-from .content import KINDS, source_files
+from .content import KINDS, Document, source_files
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, theme_digest, trusted_mtime, up_to_date
 from .images import ImageLibrary
 from .layouts import Layering, StandInLeaked, Tap
-from .markup import code_stylesheet
+from .markup import Rendered, code_stylesheet
 from .output import Staged, Writer
 from .processes import may_fork
 from .routes import Route, any_collision, check_collisions, plan
@@ -52,6 +52,19 @@ class BuildResult:
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
     next_change: datetime | None = None  # when the clock alone next changes the site
     timings: dict[str, float] = field(default_factory=dict)
+    templates: dict[str, list[float]] = field(default_factory=dict)  # page template -> [pages drawn, seconds drawing them]
+
+
+@dataclass(slots=True)
+class Survey:
+    """A site as a build would see it, undrawn (``Builder.survey``)."""
+
+    config: SiteConfig
+    site: Site
+    routes: list[Route]
+    sources: dict[str, tuple[Document, Rendered]]  # every compiled source by its path in content/, drafts and future ones too
+    errors: list[BuildError]
+    warnings: list[BuildError]
 
 
 def build(paths: Paths, options: BuildOptions, stamps: Stamps | None = None, cache: Cache | None = None) -> BuildResult:
@@ -133,6 +146,25 @@ class Builder:
         if only is not None or since_saved is not None:  # the last graph will not do, and only some sources were looked at:
             del errors.errors[known:]  # look at all (an index shard the cache could not read would leave sources out)
             compiled_count += self._compile(config, errors)[0]
+        site, routes, files, assets = self._whole_site(config, selection, errors)
+        clock.lap("site")
+        if errors:
+            if self.autosave:
+                self.cache.save(outputs_too=False)
+            errors.raise_if_any()
+        gone = lost_urls(self.cache.published, site, routes)
+        result = self._write(config, site, routes, files, assets, errors, clock)
+        result.warnings, result.images = errors.warnings + gone, site.media.processed
+        self._assets = assets
+        self.cache.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
+        self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
+        self.last = LastBuild.of(config_key, data_stamp, theme, site, routes, self.cache.index)
+        self._finish(stamp, result, compiled_count)
+        return result
+
+    def _whole_site(self, config: SiteConfig, selection: Selection, errors: ErrorList) -> tuple[Site, list[Route], dict[str, Path], Assets]:
+        """The site graph linked anew from the compiled sources, its routes, the files it copies,
+        the theme's files; collisions between them reported."""
         covers = {r.doc.cover for r in self.cache.index.values() if r.doc and r.doc.cover}
         media = self.images.refresh(self.paths.content / "media", covers, self.options.jobs)
         site = build_site(config, self._compiled(), set(self.cache.index), self.paths.content, selection, self.cache.bodies, media, errors, self.cache.related)
@@ -142,20 +174,22 @@ class Builder:
         files = {**media.files, **media.outputs}
         claims = {**{rel: f"content/{rel}" for rel in files}, **{rel: f"a picture made from content/{rel}" for rel in media.outputs}, **assets.sources}
         check_collisions(routes, claims, errors)
-        clock.lap("site")
-        if errors:
-            if self.autosave:
+        return site, routes, files, assets
+
+    def survey(self, now: datetime | None = None) -> Survey:
+        """Everything a build checks, without drawing or writing a page (``build.py check``): the
+        site graph as a build would link it, every source as compiled, every problem."""
+        with _cycle_collector_paused():
+            errors = ErrorList(self.paths.root)
+            config = load_config(self.paths, errors, self.options.base_url)
+            selection = Selection(now or self.options.now or datetime.now().astimezone(), self.options.drafts, self.options.future)
+            self._compile(config, errors)
+            site, routes, _, _ = self._whole_site(config, selection, errors)
+            warnings = errors.warnings + lost_urls(self.cache.published, site, routes)
+            if self.cache.persistent:  # (what was converted is kept for the next check or build)
                 self.cache.save(outputs_too=False)
-            errors.raise_if_any()
-        gone = lost_urls(self.cache.published, site, routes)
-        result = self._write(config, site, routes, files, assets, errors, clock)
-        result.warnings, result.images = errors.warnings + gone, media.processed
-        self._assets = assets
-        self.cache.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
-        self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
-        self.last = LastBuild.of(config_key, data_stamp, theme, site, routes, self.cache.index)
-        self._finish(stamp, result, compiled_count)
-        return result
+                self.images.save()
+            return Survey(config, site, routes, {rel: (doc, rendered) for rel, (doc, rendered, _) in self._compiled().items()}, errors.errors, warnings)
 
     def _on_last_graph(
         self, last: LastBuild, config: SiteConfig, changed: set[str], theme: str, stamp: str, compiled: int, errors: ErrorList, clock: _Clock, moment: datetime,
@@ -435,6 +469,9 @@ class Builder:
                         records[file] = previous[file]
                     continue
                 records[file] = page.record
+                spent = result.templates.setdefault(page.template, [0, 0.0])
+                spent[0] += 1
+                spent[1] += page.seconds
                 if page.staged:
                     writer.note(file, page.staged)
                 result.rendered += 1
@@ -509,6 +546,8 @@ class _Page:
     record: OutputRecord
     staged: Staged | None  # where the worker stored the bytes; None when the output already had them
     reused: bool  # its blocks came from the last drawing
+    template: str
+    seconds: float  # drawing it (for the build's report: the slowest templates)
 
 
 _Drawn = tuple[str, _Page | BuildError | None]  # (output file, the page; None: its signature stands)
@@ -565,7 +604,9 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
         if item is None:
             yield route.file, None
             continue
+        started = time.perf_counter()
         drawn = _draw(job, item)
+        seconds = time.perf_counter() - started
         if isinstance(drawn, BuildError):
             failed.add(route.template)
             yield route.file, drawn
@@ -583,7 +624,7 @@ def _draw_range(job: _Job, start: int, stop: int) -> Iterator[_Drawn]:
             inner_reads = tuple(sorted(tap.reads))
             inner = _signed(job.signatures, item.inner_full, last.inner_reads, item.inner_sig, inner_reads) if tap.spans else ""
             record = OutputRecord(full, bytes_hash, reads, inner, inner_reads, tap.spans)
-        yield route.file, _Page(record, stored, reused)
+        yield route.file, _Page(record, stored, reused, route.template, seconds)
 
 
 _NO_RECORD = OutputRecord("", "")
@@ -727,4 +768,4 @@ class _Clock:
         self.last = now
 
 
-__all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Builder", "build"]
+__all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Builder", "Survey", "build"]

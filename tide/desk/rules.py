@@ -1,0 +1,229 @@
+"""The editorial rules, over a site as a build would see it (``Builder.survey``): each returns
+findings with the file and line an editor opens."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from ..cjk import summarize
+from ..content import Document
+from ..markup import Rendered
+from ..pipeline import Survey
+from .findings import Finding, Settings
+from .prose import FENCE, prose_lines
+from .punctuation import Mark, marks
+
+FIGURE = re.compile(r'^\s{0,3}!\[[^\]]*\]\(\s*(?:<[^>]*>|[^\s)]+)(?:\s+"([^"]*)")?\s*\)\s*$')
+ATX = re.compile(r"^\s{0,3}(#{1,6})(?:\s|$)")
+SENTENCE_END = tuple("。！？!?…”」』")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article or page as its file holds it, with what the build made of it."""
+
+    rel: str  # in content/
+    path: str  # relative to the project, as findings name it
+    lines: list[str]  # the whole file
+    doc: Document
+    rendered: Rendered
+
+    def body(self) -> Iterator[tuple[int, str]]:
+        """(line number in the file, the body's line masked to its prose)."""
+        start = self.doc.body_line - 1
+        for i, masked in prose_lines(self.lines[start:]):
+            yield start + i + 1, masked
+
+
+def sources(survey: Survey, content: Path, root: Path) -> list[Source]:
+    found = []
+    for rel, (doc, rendered) in sorted(survey.sources.items()):
+        path = content / rel
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue  # (gone since it was compiled)
+        found.append(Source(rel, path.relative_to(root).as_posix(), lines, doc, rendered))
+    return found
+
+
+def punctuation(source: Source, settings: Settings) -> Iterator[tuple[int, Mark]]:
+    """``cjk-punctuation``'s marks in a source: its title line, then its body."""
+    title_line = source.doc.lines.get("title")
+    if title_line:
+        line = source.lines[title_line - 1]
+        at = line.find(source.doc.title, line.find(":") + 1)
+        if at >= 0:  # (a title written over several lines is left alone)
+            text = "\x00" * at + source.doc.title + "\x00" * (len(line) - at - len(source.doc.title))
+            for m in marks(text, settings.credit_words):
+                yield title_line, m
+    for number, masked in source.body():
+        for m in marks(masked, settings.credit_words):
+            yield number, m
+
+
+def excerpt(line: str, m: Mark) -> str:
+    """A few characters either side of a mark, and the same with its fix."""
+    lo, hi = max(0, m.start - 4), min(len(line), m.start + len(m.before) + 4)
+    before = line[lo:hi]
+    return f"'{before}' → '{line[lo : m.start] + m.after + line[m.start + len(m.before) : hi]}'"
+
+
+def editorial(survey: Survey, all_sources: list[Source], settings: Settings, content: Path, root: Path, now: datetime) -> list[Finding]:
+    found: list[Finding | None] = []
+    add = found.append
+    for source in all_sources:
+        lines = source.lines
+        for number, m in punctuation(source, settings):
+            add(settings.finding(source.path, number, "cjk-punctuation", f"{m.message}: {excerpt(lines[number - 1], m)}"))
+        found += _figures(source, settings)
+        found += _headings(source, settings)
+        if source.doc.kind == "article" and not source.doc.summary:
+            cut = summarize(source.rendered.first_paragraph, survey.config.summary_length)
+            if cut and not cut.endswith(SENTENCE_END):
+                limit = survey.config.summary_length
+                message = f"no summary: and the first paragraph is cut mid-sentence at {limit} characters ('…{cut[-12:]}'); write a summary: line"
+                add(settings.finding(source.path, source.doc.lines.get("title", 1), "summary-missing", message))
+    published = {e.doc.rel: e for e in survey.site.articles + survey.site.pages}
+    by_rel = {s.rel: s for s in all_sources}
+    found += _duplicate_titles([by_rel[rel] for rel in published if rel in by_rel and published[rel].doc.kind == "article"], settings)
+    found += _orphans(survey, by_rel, settings)
+    found += _image_weight(survey, all_sources, settings, root)
+    found += _scheduled(survey, by_rel, settings, content, root, now)
+    return [f for f in found if f is not None]
+
+
+def _figures(source: Source, settings: Settings) -> Iterator[Finding | None]:
+    """An image alone in its paragraph (a figure) or a cover, without a credit."""
+    word = settings.credit_words[0]
+    credited: Callable[[str | None], bool] = lambda title: bool(title) and str(title).strip().startswith(settings.credit_words)  # noqa: E731
+    lines, start = source.lines, source.doc.body_line - 1
+    in_code = False
+    for i in range(start, len(lines)):
+        if FENCE.match(lines[i]):
+            in_code = not in_code
+        m = FIGURE.match(lines[i]) if not in_code else None
+        if m and (i == start or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip()) and not credited(m.group(1)):
+            yield settings.finding(source.path, i + 1, "figure-credit", f'figure without a credit: give it a title starting with {word}:, e.g. "{word}:京东"')
+    if source.doc.cover and not credited(source.doc.meta.get("cover_credit")):
+        yield settings.finding(source.path, source.doc.lines.get("cover", 1), "figure-credit", f'cover without a credit: add cover_credit: "{word}:…"')
+
+
+def _headings(source: Source, settings: Settings) -> Iterator[Finding | None]:
+    level = 1  # the title is the page's h1
+    for number, masked in source.body():
+        m = ATX.match(masked)
+        if not m:
+            continue
+        n = len(m.group(1))
+        if n == 1:
+            yield settings.finding(source.path, number, "heading-skip", "a level-1 heading (#) in the body: the title is the page's only one; use ##")
+        elif n > level + 1:
+            yield settings.finding(source.path, number, "heading-skip", f"heading level {n} ({'#' * n}) after level {level}: use {'#' * (level + 1)}")
+        level = n
+
+
+def _duplicate_titles(articles: list[Source], settings: Settings) -> Iterator[Finding | None]:
+    by_title: dict[str, list[Source]] = defaultdict(list)
+    for s in articles:
+        by_title[" ".join(s.doc.title.split())].append(s)
+    for title, same in sorted(by_title.items()):
+        if len(same) > 1:
+            for s in same:
+                others = ", ".join(o.path for o in same if o is not s)
+                yield settings.finding(s.path, s.doc.lines.get("title", 1), "duplicate-title", f"'{title}' is also the title of {others}")
+
+
+def _orphans(survey: Survey, by_rel: dict[str, Source], settings: Settings) -> Iterator[Finding | None]:
+    """Published articles no other article, page, menu item or promo links to (lists do not count)."""
+    linked = {link.target for rel, s in by_rel.items() if _published(survey, rel) for link in s.rendered.links if link.kind == "link" and link.target != rel}
+    urls = {str(item.get("url", "")) for item in survey.config.nav if isinstance(item, dict)}
+    urls |= {str(p.get("url", "")) for p in survey.site.promos}
+    for entry in survey.site.articles:
+        s = by_rel.get(entry.doc.rel)
+        if s and entry.doc.rel not in linked and entry.url not in urls:
+            yield settings.finding(s.path, s.doc.lines.get("title", 1), "orphan", f"no other article or page links to {entry.url} (only lists do)")
+
+
+def _published(survey: Survey, rel: str) -> bool:
+    return rel not in survey.site.held_back
+
+
+def _image_weight(survey: Survey, all_sources: list[Source], settings: Settings, root: Path) -> Iterator[Finding | None]:
+    """Pictures too heavy for a phone, named where they are used (the first place), or at the file."""
+    media = survey.site.media
+    used: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for s in all_sources:
+        if s.doc.cover:
+            used[s.doc.cover].append((s.path, s.doc.lines.get("cover", 1)))
+        for link in s.rendered.links:
+            if link.kind == "image" and link.target:
+                used[link.target].append((s.path, link.line))
+    for rel, picture in sorted(media.pictures.items()):
+        where = sorted(used.get(rel, [])) or [(f"content/{rel}", 0)]
+        also = f" (also used in {len(where) - 1} more place(s))" if len(where) > 1 else ""
+        source_bytes = media.files[rel].stat().st_size if rel in media.files else 0
+        if source_bytes > settings.source_budget:
+            over = f"over {settings.source_budget / 1e6:g} MB as a source"
+            yield settings.finding(*where[0], "image-weight", f"content/{rel} is {source_bytes / 1e6:.1f} MB, {over}{also}")
+        sizes = [(media.outputs[v.rel].stat().st_size, v.rel) for v in picture.variants() if v.rel in media.outputs]
+        if sizes and max(sizes)[0] > settings.image_budget:
+            size, name = max(sizes)
+            over = f"over the {settings.image_budget // 1000} KB budget"
+            yield settings.finding(*where[0], "image-weight", f"content/{rel}: its largest published file ({name}) is {size // 1000} KB, {over}{also}")
+
+
+def _scheduled(survey: Survey, by_rel: dict[str, Source], settings: Settings, content: Path, root: Path, now: datetime) -> Iterator[Finding | None]:
+    for rel, doc in sorted(survey.site.held_back.items()):
+        s = by_rel.get(rel)
+        if s and doc.date and doc.date > now and not doc.draft:
+            yield settings.finding(s.path, doc.lines.get("date", 1), "scheduled", f"goes live {doc.date:%Y-%m-%d %H:%M} ({_from_now(doc.date - now)})")
+    for path, line, promo in _promos(survey, content):
+        title, start, end = promo.get("title", "?"), promo.get("start"), promo.get("end")
+        shown = path.relative_to(root).as_posix()
+        start_at, end_at = _moment(start, survey), _moment(end, survey)
+        if end_at is not None and end_at <= now:
+            state = f"ended {end_at:%Y-%m-%d %H:%M}: remove it"
+        elif start_at is not None and start_at > now:
+            state = f"starts {start_at:%Y-%m-%d %H:%M} ({_from_now(start_at - now)})" + (f", ends {end_at:%Y-%m-%d %H:%M}" if end_at else "")
+        else:
+            state = "running" + (f" until {end_at:%Y-%m-%d %H:%M} ({_from_now(end_at - now)})" if end_at else ", with no end")
+        yield settings.finding(shown, line, "scheduled", f"promo '{title}' {state}")
+
+
+def _promos(survey: Survey, content: Path) -> Iterator[tuple[Path, int, dict]]:  # type: ignore[type-arg]
+    """Every promo with the line it starts at: site.yaml's ``promos:``, then data/promos.yaml."""
+    for path, section in ((content / "site.yaml", "promos"), (content / "data" / "promos.yaml", None)):
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if section is not None and isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == section), None)
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                value = yaml.safe_load(yaml.serialize(item))
+                if isinstance(value, dict):
+                    yield path, item.start_mark.line + 1, value
+
+
+def _moment(value: object, survey: Survey) -> datetime | None:
+    from ..content import parse_datetime
+
+    if value is None or value == "":
+        return None
+    parsed = parse_datetime(value, survey.config.timezone)
+    return parsed if isinstance(parsed, datetime) else None
+
+
+def _from_now(delta: object) -> str:
+    seconds = int(delta.total_seconds())  # type: ignore[attr-defined]
+    days, hours = seconds // 86400, seconds % 86400 // 3600
+    return f"in {days} d {hours} h" if days else f"in {hours} h {seconds % 3600 // 60} min"
