@@ -70,6 +70,7 @@ def settings(config: SiteConfig, site_file: Path, display: str = "content/site.y
         problems.append(Finding(display, lines.get("", 1), "build", "error", "'checks' must be a mapping of rule ids to error, warning, info or off"))
     for key, value in raw.items():
         line = lines.get(str(key), 1)
+        value = "off" if value is False else value  # (YAML reads a bare off as false)
         if key in SETTINGS:
             if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
                 numbers[key] = value

@@ -22,7 +22,6 @@ from .punctuation import Mark, marks
 
 FIGURE = re.compile(r'^\s{0,3}!\[[^\]]*\]\(\s*(?:<[^>]*>|[^\s)]+)(?:\s+"([^"]*)")?\s*\)\s*$')
 ATX = re.compile(r"^\s{0,3}(#{1,6})(?:\s|$)")
-SENTENCE_END = tuple("。！？!?…”」』")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +85,11 @@ def editorial(survey: Survey, all_sources: list[Source], settings: Settings, con
         found += _figures(source, settings)
         found += _headings(source, settings)
         if source.doc.kind == "article" and not source.doc.summary:
-            cut = summarize(source.rendered.first_paragraph, survey.config.summary_length)
-            if cut and not cut.endswith(SENTENCE_END):
+            paragraph = " ".join(source.rendered.first_paragraph.split())
+            cut = summarize(paragraph, survey.config.summary_length)
+            if not paragraph.startswith(cut):  # (the cut took an ellipsis: it is not at a sentence end)
                 limit = survey.config.summary_length
-                message = f"no summary: and the first paragraph is cut mid-sentence at {limit} characters ('…{cut[-12:]}'); write a summary: line"
+                message = f"no summary: and the first paragraph is cut mid-sentence at {limit} characters ('…{cut[-13:-1]}'); write a summary: line"
                 add(settings.finding(source.path, source.doc.lines.get("title", 1), "summary-missing", message))
     published = {e.doc.rel: e for e in survey.site.articles + survey.site.pages}
     by_rel = {s.rel: s for s in all_sources}
@@ -184,7 +184,7 @@ def _scheduled(survey: Survey, by_rel: dict[str, Source], settings: Settings, co
     for rel, doc in sorted(survey.site.held_back.items()):
         s = by_rel.get(rel)
         if s and doc.date and doc.date > now and not doc.draft:
-            yield settings.finding(s.path, doc.lines.get("date", 1), "scheduled", f"goes live {doc.date:%Y-%m-%d %H:%M} ({_from_now(doc.date - now)})")
+            yield settings.finding(s.path, doc.lines.get("date", 1), "scheduled", f"goes live {doc.date:%Y-%m-%d %H:%M}")
     for path, line, promo in _promos(survey, content):
         title, start, end = promo.get("title", "?"), promo.get("start"), promo.get("end")
         shown = path.relative_to(root).as_posix()
@@ -192,9 +192,9 @@ def _scheduled(survey: Survey, by_rel: dict[str, Source], settings: Settings, co
         if end_at is not None and end_at <= now:
             state = f"ended {end_at:%Y-%m-%d %H:%M}: remove it"
         elif start_at is not None and start_at > now:
-            state = f"starts {start_at:%Y-%m-%d %H:%M} ({_from_now(start_at - now)})" + (f", ends {end_at:%Y-%m-%d %H:%M}" if end_at else "")
+            state = f"starts {start_at:%Y-%m-%d %H:%M}" + (f", ends {end_at:%Y-%m-%d %H:%M}" if end_at else "")
         else:
-            state = "running" + (f" until {end_at:%Y-%m-%d %H:%M} ({_from_now(end_at - now)})" if end_at else ", with no end")
+            state = "running" + (f" until {end_at:%Y-%m-%d %H:%M}" if end_at else ", with no end")
         yield settings.finding(shown, line, "scheduled", f"promo '{title}' {state}")
 
 
@@ -221,9 +221,3 @@ def _moment(value: object, survey: Survey) -> datetime | None:
         return None
     parsed = parse_datetime(value, survey.config.timezone)
     return parsed if isinstance(parsed, datetime) else None
-
-
-def _from_now(delta: object) -> str:
-    seconds = int(delta.total_seconds())  # type: ignore[attr-defined]
-    days, hours = seconds // 86400, seconds % 86400 // 3600
-    return f"in {days} d {hours} h" if days else f"in {hours} h {seconds % 3600 // 60} min"
