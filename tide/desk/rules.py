@@ -14,6 +14,7 @@ import yaml
 
 from ..cjk import summarize
 from ..content import Document
+from ..images import Media
 from ..markup import Rendered
 from ..pipeline import Survey
 from .findings import Finding, Settings
@@ -76,27 +77,33 @@ def excerpt(line: str, m: Mark) -> str:
 
 
 def editorial(survey: Survey, all_sources: list[Source], settings: Settings, content: Path, root: Path, now: datetime) -> list[Finding]:
+    """Every rule over the whole site."""
+    found = [f for source in all_sources for f in source_findings(source, settings, survey.config.summary_length, now)]
+    by_rel = {s.rel: s for s in all_sources}
+    articles = [by_rel[e.doc.rel] for e in survey.site.articles if e.doc.rel in by_rel]
+    found += duplicate_titles([(s.path, s.doc.lines.get("title", 1), s.doc.title) for s in articles], settings)
+    found += image_weight(survey.site.media, all_sources, settings)
+    maybe = [*_orphans(survey, by_rel, settings), *_promos_scheduled(survey, settings, content, root, now)]
+    return found + [f for f in maybe if f is not None]
+
+
+def source_findings(source: Source, settings: Settings, summary_length: int, now: datetime) -> list[Finding]:
+    """The rules that need one source alone (the preview runs these on the article it shows)."""
     found: list[Finding | None] = []
     add = found.append
-    for source in all_sources:
-        lines = source.lines
-        for number, m in punctuation(source, settings):
-            add(settings.finding(source.path, number, "cjk-punctuation", f"{m.message}: {excerpt(lines[number - 1], m)}"))
-        found += _figures(source, settings)
-        found += _headings(source, settings)
-        if source.doc.kind == "article" and not source.doc.summary:
-            paragraph = " ".join(source.rendered.first_paragraph.split())
-            cut = summarize(paragraph, survey.config.summary_length)
-            if not paragraph.startswith(cut):  # (the cut took an ellipsis: it is not at a sentence end)
-                limit = survey.config.summary_length
-                message = f"no summary: and the first paragraph is cut mid-sentence at {limit} characters ('…{cut[-13:-1]}'); write a summary: line"
-                add(settings.finding(source.path, source.doc.lines.get("title", 1), "summary-missing", message))
-    published = {e.doc.rel: e for e in survey.site.articles + survey.site.pages}
-    by_rel = {s.rel: s for s in all_sources}
-    found += _duplicate_titles([by_rel[rel] for rel in published if rel in by_rel and published[rel].doc.kind == "article"], settings)
-    found += _orphans(survey, by_rel, settings)
-    found += _image_weight(survey, all_sources, settings, root)
-    found += _scheduled(survey, by_rel, settings, content, root, now)
+    for number, m in punctuation(source, settings):
+        add(settings.finding(source.path, number, "cjk-punctuation", f"{m.message}: {excerpt(source.lines[number - 1], m)}"))
+    found += _figures(source, settings)
+    found += _headings(source, settings)
+    doc = source.doc
+    if doc.kind == "article" and not doc.summary:
+        paragraph = " ".join(source.rendered.first_paragraph.split())
+        cut = summarize(paragraph, summary_length)
+        if not paragraph.startswith(cut):  # (the cut took an ellipsis: it is not at a sentence end)
+            message = f"no summary: and the first paragraph is cut mid-sentence at {summary_length} characters ('…{cut[-13:-1]}'); write a summary: line"
+            add(settings.finding(source.path, doc.lines.get("title", 1), "summary-missing", message))
+    if doc.kind == "article" and doc.date and doc.date > now and not doc.draft:
+        add(settings.finding(source.path, doc.lines.get("date", 1), "scheduled", f"goes live {doc.date:%Y-%m-%d %H:%M}"))
     return [f for f in found if f is not None]
 
 
@@ -130,15 +137,17 @@ def _headings(source: Source, settings: Settings) -> Iterator[Finding | None]:
         level = n
 
 
-def _duplicate_titles(articles: list[Source], settings: Settings) -> Iterator[Finding | None]:
-    by_title: dict[str, list[Source]] = defaultdict(list)
-    for s in articles:
-        by_title[" ".join(s.doc.title.split())].append(s)
+def duplicate_titles(articles: list[tuple[str, int, str]], settings: Settings) -> list[Finding]:
+    """``articles``: (path, title line, title) of every published article."""
+    by_title: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for path, line, title in articles:
+        by_title[" ".join(title.split())].append((path, line))
+    found = []
     for title, same in sorted(by_title.items()):
-        if len(same) > 1:
-            for s in same:
-                others = ", ".join(o.path for o in same if o is not s)
-                yield settings.finding(s.path, s.doc.lines.get("title", 1), "duplicate-title", f"'{title}' is also the title of {others}")
+        for path, line in same if len(same) > 1 else ():
+            others = ", ".join(p for p, _ in same if p != path)
+            found.append(settings.finding(path, line, "duplicate-title", f"'{title}' is also the title of {others}"))
+    return [f for f in found if f is not None]
 
 
 def _orphans(survey: Survey, by_rel: dict[str, Source], settings: Settings) -> Iterator[Finding | None]:
@@ -156,9 +165,9 @@ def _published(survey: Survey, rel: str) -> bool:
     return rel not in survey.site.held_back
 
 
-def _image_weight(survey: Survey, all_sources: list[Source], settings: Settings, root: Path) -> Iterator[Finding | None]:
-    """Pictures too heavy for a phone, named where they are used (the first place), or at the file."""
-    media = survey.site.media
+def image_weight(media: Media, all_sources: list[Source], settings: Settings, unused: bool = True) -> Iterator[Finding]:
+    """Pictures too heavy for a phone, named where ``all_sources`` use them (the first place), or
+    at the file (``unused``: also pictures none of them use)."""
     used: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for s in all_sources:
         if s.doc.cover:
@@ -167,24 +176,28 @@ def _image_weight(survey: Survey, all_sources: list[Source], settings: Settings,
             if link.kind == "image" and link.target:
                 used[link.target].append((s.path, link.line))
     for rel, picture in sorted(media.pictures.items()):
+        if not unused and rel not in used:
+            continue
         where = sorted(used.get(rel, [])) or [(f"content/{rel}", 0)]
         also = f" (also used in {len(where) - 1} more place(s))" if len(where) > 1 else ""
         source_bytes = media.files[rel].stat().st_size if rel in media.files else 0
         if source_bytes > settings.source_budget:
             over = f"over {settings.source_budget / 1e6:g} MB as a source"
-            yield settings.finding(*where[0], "image-weight", f"content/{rel} is {source_bytes / 1e6:.1f} MB, {over}{also}")
+            yield from _some(settings.finding(*where[0], "image-weight", f"content/{rel} is {source_bytes / 1e6:.1f} MB, {over}{also}"))
         sizes = [(media.outputs[v.rel].stat().st_size, v.rel) for v in picture.variants() if v.rel in media.outputs]
         if sizes and max(sizes)[0] > settings.image_budget:
             size, name = max(sizes)
             over = f"over the {settings.image_budget // 1000} KB budget"
-            yield settings.finding(*where[0], "image-weight", f"content/{rel}: its largest published file ({name}) is {size // 1000} KB, {over}{also}")
+            message = f"content/{rel}: its largest published file ({name}) is {size // 1000} KB, {over}{also}"
+            yield from _some(settings.finding(*where[0], "image-weight", message))
 
 
-def _scheduled(survey: Survey, by_rel: dict[str, Source], settings: Settings, content: Path, root: Path, now: datetime) -> Iterator[Finding | None]:
-    for rel, doc in sorted(survey.site.held_back.items()):
-        s = by_rel.get(rel)
-        if s and doc.date and doc.date > now and not doc.draft:
-            yield settings.finding(s.path, doc.lines.get("date", 1), "scheduled", f"goes live {doc.date:%Y-%m-%d %H:%M}")
+def _some(finding: Finding | None) -> list[Finding]:
+    return [] if finding is None else [finding]
+
+
+def _promos_scheduled(survey: Survey, settings: Settings, content: Path, root: Path, now: datetime) -> Iterator[Finding | None]:
+    """Every promo: when it starts and ends, or that it ended."""
     for path, line, promo in _promos(survey, content):
         title, start, end = promo.get("title", "?"), promo.get("start"), promo.get("end")
         shown = path.relative_to(root).as_posix()
