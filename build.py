@@ -221,7 +221,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
     drafts = not args.no_drafts
     options = BuildOptions(drafts=drafts, future=drafts, now=_aware(args.now, args), base_url=f"http://{args.host}:{args.port}/", fingerprint=False)
-    return serve(_paths(args, ".preview"), args.host, args.port, options, open_browser=args.open, navigate=args.navigate)
+    from tide.desk.preview import DeskPreview
+
+    return serve(_paths(args, ".preview"), args.host, args.port, options, open_browser=args.open, navigate=args.navigate, tools=(DeskPreview(),))
 
 
 def run_new(args: argparse.Namespace) -> int:

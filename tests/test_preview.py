@@ -223,3 +223,92 @@ def test_the_preview_searches_drafts_and_finds_an_edit(browser: Browser, server:
     wait_for_line(server.process, "rebuilt in")
     assert search_status(browser, server.url + "/search/?q=" + quote("试验词组")) == "找到 1 篇"
     assert search_status(browser, server.url + "/search/?q=" + quote("独有词组")) == "找到 1 篇"
+
+
+# -- the editor's desk in the preview (tide/desk/preview.py) ------------------------------------
+
+
+def findings_text(page: Page) -> str:
+    return str(page.evaluate("document.getElementById('tide-desk-findings')?.innerText || ''"))
+
+
+def test_the_open_articles_findings_follow_each_save(server: Server, page: Page) -> None:
+    assert findings_text(page) == ""  # the sample article is clean
+    server.edit(ARTICLE, "先看规模。", "先看规模,")
+    page.wait_for_function("document.getElementById('tide-desk-findings')", timeout=WAIT_MS)
+    text = findings_text(page)
+    assert "编辑检查：content/articles/2025/luckin-ledger.md，1 条" in text and "20: cjk-punctuation half-width ','" in text
+    assert page.evaluate("getComputedStyle(document.getElementById('tide-desk-findings')).position") == "fixed"  # over the page, not in it
+    assert page.locator("#tide-error-overlay").count() == 0  # not the error overlay
+    page.get_by_role("button", name="关闭编辑检查").click()
+    assert page.locator("#tide-desk-findings").is_hidden()  # dismissed
+    server.edit(ARTICLE, "先看规模,", "先看规模。")
+    page.wait_for_function("!document.getElementById('tide-desk-findings')", timeout=WAIT_MS)
+
+
+def test_the_toolbar_is_reached_by_keyboard_and_opens_each_view(server: Server, page: Page) -> None:
+    page.focus("#tide-desk-bar summary")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.querySelector('#tide-desk-bar details').open")
+    names = page.eval_on_selector_all("#tide-desk-bar a", "links => links.map(a => a.textContent)")
+    assert names == ["页面", "手机", "分享卡片", "订阅阅读器", "搜索结果"]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past 页面, the page itself
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/_tide/view/phone?path=**", timeout=WAIT_MS)
+    frame = page.frame_locator("iframe")
+    frame.locator("h1").wait_for(timeout=WAIT_MS)
+    assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().width") == 390
+    assert frame.locator("#tide-desk-bar").count() == 0  # the view has the toolbar, not the framed page
+    assert page.locator("#tide-desk-bar a[aria-current=page]").text_content() == "手机"
+
+
+def test_the_views_show_what_share_cards_feeds_and_search_engines_get(server: Server, page: Page) -> None:
+    path = "/articles/luckin-coffee-unit-economics/"
+    page.goto(server.url + "/_tide/view/share?path=" + path)
+    title = "瑞幸的账本：9.9 元一杯的咖啡，到底怎么赚钱"
+    assert page.locator("#card-wechat .card-title").inner_text() == title
+    assert page.locator("#card-wechat img").evaluate("i => [i.naturalWidth > 0, i.width, i.height, getComputedStyle(i).objectFit]") == [True, 48, 48, "cover"]
+    # Cut where the card's width ends, in the CJK font: Weibo's one line is shorter than the title.
+    cut = page.locator("#card-weibo .card-title").evaluate("p => [p.scrollHeight > p.clientHeight, p.clientHeight]")
+    assert cut == [True, 20]
+    assert page.locator("#card-x img").evaluate("i => Math.round(i.getBoundingClientRect().width / i.getBoundingClientRect().height * 100)") == 191
+    page.goto(server.url + "/_tide/view/feed?path=" + path)
+    entry = page.locator("article")
+    assert entry.locator(".feed-title").inner_text() == title
+    sources = entry.locator(".feed-content img").evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))")
+    assert sources and all(s.startswith(server.url + "/media/") for s in sources)  # absolute, as a feed carries them
+    assert page.locator("link[rel=stylesheet]").count() == 0  # no site stylesheet
+    page.goto(server.url + "/_tide/view/search?path=" + path)
+    crumbs = page.locator("#result-desktop .result-crumbs").inner_text()
+    assert crumbs == "127.0.0.1:" + server.url.rsplit(":", 1)[1] + " › articles › luckin-coffee-unit-economics"
+    assert page.locator("#result-desktop .result-title").evaluate("p => p.clientHeight") == 26  # one line at 600 px
+    status, body = server.get("/_tide/view/share?path=/nowhere/")
+    assert status == 404 and "没有这个页面" in body
+
+
+def test_a_view_follows_a_save(server: Server, page: Page) -> None:
+    page.goto(server.url + "/_tide/view/share?path=/articles/luckin-coffee-unit-economics/")
+    connected(page)
+    server.edit(ARTICLE, "title: 瑞幸的账本：", "title: 瑞幸的新账本：")
+    page.wait_for_function("document.querySelector('#card-wechat .card-title')?.textContent.startsWith('瑞幸的新账本')", timeout=WAIT_MS)
+    assert "/_tide/view/share?path=" in page.url  # --navigate kept the view (of the edited article)
+    server.edit("content/articles/2025/byd-2024.md", "\n\n", "\n\n换了一篇文章。\n\n")  # the same view of the next one
+    page.wait_for_url(lambda url: url.endswith("/_tide/view/share?path=%2Farticles%2Fbyd-four-million%2F"), timeout=WAIT_MS)
+
+
+def test_views_and_findings_are_accessible_and_absent_from_the_site(server: Server, browser: Browser) -> None:
+    from audits import axe_violations
+
+    server.edit(ARTICLE, "先看规模。", "先看规模,")
+    wait_for_line(server.process, "rebuilt in")
+    urls = [server.url + "/articles/luckin-coffee-unit-economics/"]
+    urls += [f"{server.url}/_tide/view/{name}?path=/articles/luckin-coffee-unit-economics/" for name in ("phone", "share", "feed", "search")]
+    for url in urls:
+        for scheme in ("light", "dark"):
+            assert axe_violations(browser, url, scheme) == [], (url, scheme)
+    command = [sys.executable, str(REPO / "build.py"), "--root", str(server.root), "build", "--now", "2025-06-01 00:00"]
+    built = subprocess.run(command, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    pages = [p.read_text(encoding="utf-8") for p in (server.root / "site").rglob("*.html")]
+    assert pages and not any("tide-desk" in text or "_tide/view" in text for text in pages)

@@ -92,6 +92,7 @@ class Builder:
         self.autosave = True  # the preview turns this off after its first build and saves on exit
         self.search_later = False  # the preview: the search index is made when a search asks for it (index_search)
         self.search_stale = False  # a build left the search index behind the pages
+        self.keep_graph = False  # the preview: a first build with nothing to do still takes up the site graph (what pages show is asked of it)
 
     def close(self) -> None:
         """Close the cache's files (every caller does, when its last build is done)."""
@@ -124,7 +125,7 @@ class Builder:
             stamp, data_stamp, theme = stamps.all, stamps.data, ""
         self._data_files = stamps.data_files if stamps is not None else None
         moment = now or self.options.now or datetime.now().astimezone()
-        if up_to_date(self.cache, self.paths, stamp, moment):
+        if up_to_date(self.cache, self.paths, stamp, moment) and not (self.keep_graph and self.last is None):
             clock.lap("check")
             return BuildResult(self.paths.output, self.cache.state.outputs, path="up to date", timings=clock.laps)
         theme = theme or theme_digest(self.paths.templates)

@@ -4,7 +4,8 @@
  *   rest of <head> changed, or the fetch fails, the page is reloaded the ordinary way.
  * - Each page knows which build it shows; our socket says the current one when it connects,
  *   so a reload message that arrived while the browser was between pages is never lost.
- * - With --navigate the socket also says where the edited article is.
+ * - With --navigate the socket also says where the edited article is (a view of a page, such as the
+ *   desk's share card, goes to the same view of it).
  */
 (function () {
   var state = window.__tide = window.__tide || { shown: __GENERATION__, asked: 0 };
@@ -42,6 +43,11 @@
   ws.onmessage = function (e) {
     var m = JSON.parse(e.data);
     if (m.generation !== undefined && m.generation !== state.shown) location.reload();
-    if (m.navigate && location.pathname !== m.navigate) location.assign(m.navigate);
+    if (m.navigate) {
+      /* A page about another page (a tool's view: <meta name="tide-shows">) follows it by asking for the new one. */
+      var about = document.querySelector("meta[name='tide-shows']");
+      var shows = about ? about.content : location.pathname;
+      if (shows !== m.navigate) location.assign(about ? location.pathname + "?path=" + encodeURIComponent(m.navigate) : m.navigate);
+    }
   };
 })();

@@ -22,7 +22,7 @@ import sys
 import webbrowser
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import tornado.web
 import tornado.websocket
@@ -44,13 +44,23 @@ background:#2b0f0e;color:#ffd7d3;font:14px/1.6 ui-monospace,Menlo,Consolas,monos
 """
 
 
+class PreviewTool(Protocol):
+    """What a tool around the engine adds to the preview (``build.py serve`` hands the tools in:
+    the engine imports none of them): pages of its own, and HTML at the end of every page."""
+
+    def handlers(self, preview: Preview) -> list[tuple[str, type, dict[str, Any]]]: ...
+
+    def decorate(self, preview: Preview, url_path: str, query: dict[str, list[bytes]]) -> str: ...
+
+
 class Preview:
     """One preview session: the builder, the last errors, and who is waiting for what."""
 
-    def __init__(self, paths: Paths, options: BuildOptions, port: int, navigate: bool) -> None:
-        self.paths, self.port, self.navigate = paths, port, navigate
+    def __init__(self, paths: Paths, options: BuildOptions, port: int, navigate: bool, tools: tuple[PreviewTool, ...] = ()) -> None:
+        self.paths, self.port, self.navigate, self.tools = paths, port, navigate, tools
         self.builder = Builder(paths, options)
         self.builder.search_later = True  # an edit is shown first; the search index follows when a search asks
+        self.builder.keep_graph = True
         self.errors: list[BuildError] = []
         self.pending: set[str] = set()
         self.building = False
@@ -153,10 +163,12 @@ class Preview:
             target = os.path.join(target, "index.html")
         return Path(target) if os.path.isfile(target) else None
 
-    def decorate(self, page: bytes) -> bytes:
-        """Add the reload script, and the errors when the last build failed, to an HTML page."""
+    def decorate(self, page: bytes, url_path: str = "", query: dict[str, list[bytes]] | None = None) -> bytes:
+        """Add the reload script, what the tools add, and the errors when the last build failed,
+        to an HTML page (``url_path``, ``query``: what it was asked as)."""
         script = CLIENT_JS.replace("__GENERATION__", str(self.generation))
         extra = f'<script data-tide-generation="{self.generation}">{script}</script>\n<script src="/livereload.js?port={self.port}"></script>\n'
+        extra += "".join(tool.decorate(self, url_path, query or {}) for tool in self.tools)
 
         if self.errors:
             extra += OVERLAY.format(messages="\n".join(html.escape(str(e)) for e in self.errors))
@@ -194,7 +206,7 @@ class PageHandler(tornado.web.RequestHandler):
         data = target.read_bytes()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind == "text/html":
-            data = self.preview.decorate(data)
+            data = self.preview.decorate(data, url_path, self.request.query_arguments)
         else:
             self.set_header("Cache-Control", "no-cache")  # revalidated by ETag: a 304 instead of the bytes
         self.set_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith(("xml", "javascript")) else ""))
@@ -229,17 +241,19 @@ class _Watch(FileSystemEventHandler):
                 self.loop.call_soon_threadsafe(self.preview.changed, os.fsdecode(path))
 
 
-def serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool = False, navigate: bool = False) -> int:
+def serve(
+    paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool = False, navigate: bool = False, tools: tuple[PreviewTool, ...] = ()
+) -> int:
     """Build, then serve ``paths.output`` with live reload until Ctrl-C."""
     try:
-        return asyncio.run(_serve(paths, host, port, options, open_browser, navigate))
+        return asyncio.run(_serve(paths, host, port, options, open_browser, navigate, tools))
     except KeyboardInterrupt:
         print("\nstopped", flush=True)
         return 0
 
 
-async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool, navigate: bool) -> int:
-    preview = Preview(paths, options, port, navigate)
+async def _serve(paths: Paths, host: str, port: int, options: BuildOptions, open_browser: bool, navigate: bool, tools: tuple[PreviewTool, ...]) -> int:
+    preview = Preview(paths, options, port, navigate, tools)
     try:
         return await _run(preview, host, port, open_browser)
     finally:
@@ -262,6 +276,7 @@ async def _run(preview: Preview, host: str, port: int, open_browser: bool) -> in
         (r"/livereload", LiveReloadHandler),
         (r"/livereload.js", LiveReloadJSHandler),
         (r"/_tide/events", EventsSocket, {"preview": preview}),
+        *(handler for tool in preview.tools for handler in tool.handlers(preview)),
         (r"/(.*)", PageHandler, {"preview": preview}),
     ])  # fmt: skip
     try:
