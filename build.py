@@ -190,6 +190,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     paths = _paths(args, "site")
     options = BuildOptions(drafts=args.drafts, future=False, now=_aware(args.now, args))
+    gc.disable()  # one check, then exit: collecting would only walk the site graph to free nothing
     with one_build_at_a_time(paths.root, "this check"):
         return int(check(paths, options, args.format, args.strict, args.fix))
 

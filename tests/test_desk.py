@@ -236,7 +236,7 @@ def test_a_second_check_reuses_the_findings_until_something_changes(project: Pro
     first = project.cli("check", "--now", NOW)
     saved = project.root / ".cache" / "check.json"
     record = json.loads(saved.read_text(encoding="utf-8"))
-    planted = {"path": "content/articles/a.md", "line": 1, "rule": "orphan", "severity": "info", "message": "planted"}
+    planted = ["content/articles/a.md", 1, "orphan", "info", "planted"]
     saved.write_text(json.dumps({**record, "findings": record["findings"] + [planted]}), encoding="utf-8")
     assert "planted" in project.cli("check", "--now", NOW).stdout  # nothing changed: not checked again
     project.article("later", title="以后", date="2025-06-05 08:00")

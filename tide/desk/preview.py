@@ -81,13 +81,9 @@ def article_findings(preview: Any, page: str) -> list[Finding] | None:
         return None
     paths = preview.paths
     path = paths.content / rel
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
     config = last.site.config
     rules = settings(config, paths.content / "site.yaml")
-    source = Source(rel, path.relative_to(paths.root).as_posix(), lines, record.doc, record.rendered)
+    source = Source(rel, path.relative_to(paths.root).as_posix(), path, record.doc, record.rendered)
     now = builder.options.now or datetime.now().astimezone()
     found = source_findings(source, rules, config.summary_length, now)
     titles = [(f"content/{e.doc.rel}", e.doc.lines.get("title", 1), e.doc.title) for e in last.site.articles]

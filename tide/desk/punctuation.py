@@ -40,10 +40,6 @@ def is_cjk(ch: str) -> bool:
     return 0x3000 <= c <= 0x303F or 0x3400 <= c <= 0x9FFF or 0xF900 <= c <= 0xFAFF or 0xFF01 <= c <= 0xFF60 or 0x20000 <= c <= 0x3FFFF
 
 
-def _latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
 def _neighbour(text: str, i: int, step: int, spaces: bool = False) -> tuple[str, int]:
     """The character beside ``text[i]`` (``step`` -1: before, 1: after), past emphasis markers
     (and spaces, when asked), with its index; ("", -1 or len) at either end."""
@@ -53,9 +49,23 @@ def _neighbour(text: str, i: int, step: int, spaces: bool = False) -> tuple[str,
     return (text[j], j) if 0 <= j < len(text) else ("", j)
 
 
+HALF = re.compile(r"[,:;?!()]")
+FULL_IN_LATIN = re.compile(r"(?<=[A-Za-z0-9])( *)([，：；？！])(?= *[A-Za-z0-9])")
+
+
+# Where a finding may be (more than there are): a half-width mark (not an image's !), a full-width
+# one between Latin letters or digits, or one before another mark. Each alternative starts with a set of characters, so
+# the scan skips the rest of the text quickly (most lines have none).
+ANY = re.compile(r"[,:;?()]|!(?!\[)|[。，、；：！？](?:(?:(?<=[A-Za-z0-9][，：；？！])|(?<=[A-Za-z0-9] [，：；？！]))(?= ?[A-Za-z0-9])|[。，、；：,])")
+
+
 def marks(masked: str, credit_words: tuple[str, ...] = ()) -> list[Mark]:
     """Every finding in one masked line (``prose.mask``), left to right, none overlapping."""
-    found = _half_width(masked, credit_words) + _full_width_in_latin(masked) + _doubled(masked)
+    if not ANY.search(masked):
+        return []
+    found = _doubled(masked) + _full_width_in_latin(masked)
+    if HALF.search(masked):
+        found += _half_width(masked, credit_words)
     found.sort(key=lambda m: m.start)
     kept: list[Mark] = []
     for m in found:
@@ -68,15 +78,15 @@ def _half_width(text: str, credit_words: tuple[str, ...]) -> list[Mark]:
     flagged: set[int] = set()
     pairs: dict[int, int] = {}
     stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch == "(":
+    for m in re.finditer(r"[()]", text):
+        i = m.start()
+        if text[i] == "(":
             stack.append(i)
-        elif ch == ")" and stack:
+        elif stack:
             j = stack.pop()
             pairs[i], pairs[j] = j, i
-    for i, ch in enumerate(text):
-        if ch not in TO_FULL:
-            continue
+    for m in HALF.finditer(text):
+        i, ch = m.start(), m.group()
         before, after = _neighbour(text, i, -1)[0], _neighbour(text, i, 1)[0]
         if not (is_cjk(before) or is_cjk(after)):
             continue
@@ -119,13 +129,11 @@ def _credit(text: str, i: int, words: tuple[str, ...]) -> bool:
 
 
 def _full_width_in_latin(text: str) -> list[Mark]:
+    """A full-width mark with a Latin letter or digit on both sides (spaces between allowed)."""
     found = []
-    for i, ch in enumerate(text):
-        if ch not in TO_HALF or ch in "（）":
-            continue
-        before, after = _neighbour(text, i, -1, spaces=True)[0], _neighbour(text, i, 1, spaces=True)[0]
-        if _latin(before) and _latin(after) and not is_cjk(text[i - 1 : i] or " ") and not is_cjk(text[i + 1 : i + 2] or " "):
-            found.append(Mark(i, ch, TO_HALF[ch], f"full-width '{ch}' between Latin words: use '{TO_HALF[ch]}'"))
+    for m in FULL_IN_LATIN.finditer(text):
+        ch = m.group(2)
+        found.append(Mark(m.start(2), ch, TO_HALF[ch], f"full-width '{ch}' between Latin words: use '{TO_HALF[ch]}'"))
     return found
 
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""``build.py check`` at scale, beside a cold build of the same project in the same run.
+
+    .venv/bin/python bench/check_speed.py [--size 10000] [--runs 3]
+
+On the corpus of ../shared/bench/make_corpus.py with the publication theme, medians of ``--runs``
+(whole commands, wall time; peak memory of the largest process):
+
+- a cold build (no ``site/``, no ``.cache/``): what a check must cost less than;
+- a cold check (no ``.cache/``): every source converted, the site linked, every rule run;
+- a second check with nothing changed (target: under 1 s): the findings of the last one reused;
+- a check after one article was edited: the cache's converted sources reused, the rules run again.
+
+No peer has a check of this kind (Hugo, Zola, Eleventy, Hexo and Pelican have none), so the cold
+build is the yardstick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from build_speed import WORK, append, compile_tide, corpus  # noqa: E402
+
+STEPS = ("cold build", "cold check", "second check, nothing changed", "check after one article edited")
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in KiB and output of a command that may exit 1 (a check with errors)."""
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "@@%M", *cmd], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1) or "@@" not in done.stderr:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return wall, int(re.findall(r"@@(\d+)", done.stderr)[-1]), done.stdout
+
+
+def project(size: int) -> Path:
+    root = WORK / f"check-{size}"
+    if not (root / "content").is_dir():
+        shutil.copytree(corpus(size) / "content", root / "content")
+    shutil.rmtree(root / "templates", ignore_errors=True)
+    shutil.copytree(REPO / "templates", root / "templates", ignore=shutil.ignore_patterns("*.md"))
+    long_ago = time.time() - 3600  # (inputs written a moment ago are not trusted by their times: see freshness.py)
+    for path in root.rglob("*"):
+        if ".cache" not in path.parts and "site" not in path.parts:
+            os.utime(path, (long_ago, long_ago))
+    return root
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    compile_tide(sys.executable)
+    root = project(args.size)
+    command = [sys.executable, str(REPO / "build.py"), "--root", str(root)]
+    times: dict[str, list[tuple[float, int]]] = {step: [] for step in STEPS}
+    findings = ""
+    for n in range(args.runs):
+        for name in ("site", ".cache"):
+            shutil.rmtree(root / name, ignore_errors=True)
+        wall, peak, _ = timed([*command, "build"], REPO)
+        times["cold build"].append((wall, peak))
+        shutil.rmtree(root / ".cache")
+        wall, peak, out = timed([*command, "check"], REPO)
+        times["cold check"].append((wall, peak))
+        findings = out.strip().splitlines()[-1]
+        wall, peak, again = timed([*command, "check"], REPO)
+        assert again.strip().splitlines()[-1] == findings, "the second check said something else"
+        times["second check, nothing changed"].append((wall, peak))
+        article = sorted((root / "content" / "articles").rglob("*.md"))[args.size // 2]
+        append(article, f"\n检查基准编辑第 {n} 次,在这里。\n")  # (a half-width comma: one more finding)
+        long_ago = time.time() - 600
+        os.utime(article, (long_ago, long_ago))
+        wall, peak, _ = timed([*command, "check"], REPO)
+        times["check after one article edited"].append((wall, peak))
+    print(f"\n`build.py check` on {args.size:,} articles, publication theme, medians of {args.runs} (wall s; peak MiB)\n")
+    print(f"findings of the cold check: {findings}\n")
+    print("| step | wall | peak memory |")
+    print("|---|---|---|")
+    for step in STEPS:
+        walls = [w for w, _ in times[step]]
+        peaks = [p for _, p in times[step]]
+        print(f"| {step} | {statistics.median(walls):.2f} s | {statistics.median(peaks) / 1024:.0f} MiB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
