@@ -103,6 +103,8 @@ def test_every_rule_with_its_file_and_line(project: Project) -> None:
         # 正文里的一级标题
 
         链接到 [b](b.md) 和 [不存在](missing.md)。
+
+        [没有的一节](b.md#没有这一节)
         """,
     )
     project.article("b", title="同一个标题", body="短的首段。\n\n[回到 a](a.md)\n")
@@ -119,6 +121,7 @@ def test_every_rule_with_its_file_and_line(project: Project) -> None:
         ("content/articles/a.md:19", "heading-skip"),
         ("content/articles/a.md:21", "heading-skip"),
         ("content/articles/a.md:23", "link"),
+        ("content/articles/a.md:25", "link"),  # an anchor the target does not have
         ("content/articles/b.md:2", "duplicate-title"),
         ("content/articles/c.md:2", "duplicate-title"),
         ("content/articles/c.md:2", "summary-missing"),
@@ -130,7 +133,8 @@ def test_every_rule_with_its_file_and_line(project: Project) -> None:
     assert "京东,在路上' → ': 京东，在路上'" in done.stdout
     assert "promo '旧活动' ended 2025-05-01" in done.stdout and "promo '新活动' starts 2025-07-01" in done.stdout
     assert "goes live 2025-06-03 08:00" in done.stdout
-    assert lines[-1] == "13 finding(s): 1 error(s), 8 warning(s), 4 info"
+    assert "has no heading with id '没有这一节'" in done.stdout
+    assert lines[-1] == "14 finding(s): 2 error(s), 8 warning(s), 4 info"
     assert not project.site.exists()  # check writes no site
     assert a.read_text(encoding="utf-8").count("京东,在路上") == 1  # and changes no file
 

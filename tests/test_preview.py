@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -312,3 +313,25 @@ def test_views_and_findings_are_accessible_and_absent_from_the_site(server: Serv
     assert built.returncode == 0, built.stderr
     pages = [p.read_text(encoding="utf-8") for p in (server.root / "site").rglob("*.html")]
     assert pages and not any("tide-desk" in text or "_tide/view" in text for text in pages)
+
+
+def test_a_restarted_preview_shows_findings_before_any_edit(tmp_path: Path) -> None:
+    """A preview started on an output that is up to date still knows which article each page shows."""
+    root = copy_sample(tmp_path / "site-copy")
+    article = root / ARTICLE
+    article.write_text(article.read_text(encoding="utf-8").replace("先看规模。", "先看规模,", 1), encoding="utf-8")
+    long_ago = time.time() - 3600  # (inputs written a moment ago are never trusted to be up to date)
+    for path in [*(root / "content").rglob("*"), *(root / "templates").rglob("*")]:
+        os.utime(path, (long_ago, long_ago))
+    port = free_port()  # (the same both times: the preview's pages name their address)
+    for _ in range(2):  # the second start finds its output up to date
+        process = start(root, port)
+        try:
+            wait_for_line(process, "preview at")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/articles/luckin-coffee-unit-economics/", timeout=10) as r:
+                body = r.read().decode()
+            assert 'id="tide-desk-findings"' in body and "cjk-punctuation" in body
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=20)
+    assert "rebuilt in" not in out.split("preview at")[0]  # (nothing was drawn the second time)
