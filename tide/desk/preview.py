@@ -12,6 +12,7 @@ themselves at ``/_tide/view/<name>?path=<page>``, each updated on save like the 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..routes import FEED
-from .findings import Finding, settings
+from .findings import Finding, Settings, settings
 from .rules import Source, duplicate_titles, image_weight, source_findings
 
 VIEWS = {"phone": "手机", "share": "分享卡片", "feed": "订阅阅读器", "search": "搜索结果"}
@@ -46,8 +47,41 @@ color:#3d3200;padding:4px 8px}
 </style>"""
 
 
+@dataclass(slots=True)
+class _Graph:
+    """What the findings of one page need from the site graph, made once per graph (an edit of a
+    body alone keeps the graph, and with it every URL and title: ``bodyedit.LastBuild.applies``)."""
+
+    last: Any
+    rel_at: dict[str, str]  # URL -> source
+    titles: dict[str, list[tuple[str, int, str]]]  # title -> (path, title line, title) of each published article
+
+
 class DeskPreview:
     """The desk's part of the preview (``serve.PreviewTool``)."""
+
+    def __init__(self) -> None:
+        self._graph: _Graph | None = None
+        self._settings: tuple[tuple[int, int, int], Settings] | None = None
+
+    def graph(self, last: Any) -> _Graph:
+        if self._graph is None or self._graph.last is not last:
+            titles: dict[str, list[tuple[str, int, str]]] = {}
+            for e in last.site.articles:
+                titles.setdefault(" ".join(e.doc.title.split()), []).append((f"content/{e.doc.rel}", e.doc.lines.get("title", 1), e.doc.title))
+            self._graph = _Graph(last, {e.url: e.doc.rel for e in (*last.site.articles, *last.site.pages)}, titles)
+        return self._graph
+
+    def settings(self, config: Any, site_file: Path) -> Settings:
+        """``checks:`` as site.yaml says now (read again only when the file changed)."""
+        try:
+            st = site_file.stat()
+            stamp = (st.st_mtime_ns, st.st_size, id(config))
+        except OSError:
+            stamp = (0, 0, id(config))
+        if self._settings is None or self._settings[0] != stamp:
+            self._settings = (stamp, settings(config, site_file))
+        return self._settings[1]
 
     def handlers(self, preview: Any) -> list[tuple[str, type, dict[str, Any]]]:
         return [(r"/_tide/view/(phone|share|feed|search)", ViewHandler, {"preview": preview, "desk": self})]
@@ -56,7 +90,28 @@ class DeskPreview:
         if "tide-frame" in query:  # the page inside the phone view: the view has the toolbar
             return ""
         page = "/" + url_path.removesuffix("index.html")
-        return BAR_STYLE + toolbar(page, None) + findings_panel(preview, page)
+        return BAR_STYLE + toolbar(page, None) + findings_panel(self.findings(preview, page))
+
+    def findings(self, preview: Any, page: str) -> list[Finding] | None:
+        """The rules that need one source, on the source shown at ``page`` (None when it shows none)."""
+        builder = preview.builder
+        last = builder.last
+        if last is None:
+            return None
+        graph = self.graph(last)
+        rel = graph.rel_at.get(page)
+        record = builder.cache.index.get(rel) if rel else None
+        if rel is None or record is None or record.doc is None or record.rendered is None:
+            return None
+        paths = preview.paths
+        config = last.site.config
+        rules = self.settings(config, paths.content / "site.yaml")
+        source = Source(rel, f"content/{rel}", paths.content / rel, record.doc, record.rendered)
+        now = builder.options.now or datetime.now().astimezone()
+        found = source_findings(source, rules, config.summary_length, now)
+        found += [f for f in duplicate_titles(graph.titles.get(" ".join(record.doc.title.split()), []), rules) if f.path == source.path]
+        found += list(image_weight(last.site.media, [source], rules, unused=False))
+        return sorted(found)
 
 
 def toolbar(page: str, current: str | None) -> str:
@@ -67,33 +122,7 @@ def toolbar(page: str, current: str | None) -> str:
     return f'<nav id="tide-desk-bar" aria-label="预览视图"><details><summary>预览视图</summary><ul>{"".join(links)}</ul></details></nav>'
 
 
-def article_findings(preview: Any, page: str) -> list[Finding] | None:
-    """The per-article rules on the source shown at ``page`` (None when it shows no source)."""
-    builder = preview.builder
-    last = builder.last
-    if last is None:
-        return None
-    rel = next((e.doc.rel for e in (*last.site.articles, *last.site.pages) if e.url == page), None)
-    if rel is None or rel not in builder.cache.index:
-        return None
-    record = builder.cache.index[rel]
-    if record.doc is None or record.rendered is None:
-        return None
-    paths = preview.paths
-    path = paths.content / rel
-    config = last.site.config
-    rules = settings(config, paths.content / "site.yaml")
-    source = Source(rel, path.relative_to(paths.root).as_posix(), path, record.doc, record.rendered)
-    now = builder.options.now or datetime.now().astimezone()
-    found = source_findings(source, rules, config.summary_length, now)
-    titles = [(f"content/{e.doc.rel}", e.doc.lines.get("title", 1), e.doc.title) for e in last.site.articles]
-    found += [f for f in duplicate_titles(titles, rules) if f.path == source.path]
-    found += list(image_weight(last.site.media, [source], rules, unused=False))
-    return sorted(found)
-
-
-def findings_panel(preview: Any, page: str) -> str:
-    found = article_findings(preview, page)
+def findings_panel(found: list[Finding] | None) -> str:
     if not found:
         return ""
     items = "".join(f"<li>{f.line}: <strong>{html.escape(f.rule)}</strong> {html.escape(f.message)}</li>" for f in found)

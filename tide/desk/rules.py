@@ -213,9 +213,8 @@ def image_weight(media: Media, all_sources: list[Source], settings: Settings, un
         for link in s.rendered.links:
             if link.kind == "image" and link.target:
                 used[link.target].append((s.path, link.line))
-    for rel, picture in sorted(media.pictures.items()):
-        if not unused and rel not in used:
-            continue
+    for rel in sorted(media.pictures) if unused else sorted(r for r in used if r in media.pictures):
+        picture = media.pictures[rel]
         where = sorted(used.get(rel, [])) or [(f"content/{rel}", 0)]
         also = f" (also used in {len(where) - 1} more place(s))" if len(where) > 1 else ""
         source_bytes = media.files[rel].stat().st_size if rel in media.files else 0
