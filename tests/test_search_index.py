@@ -84,7 +84,7 @@ def write_index(root: Path, bodies: list[tuple[str, str]]) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    build(sources, html.__getitem__, None, lambda rel: False, client(), write, jobs=1)
+    build([str(n) for n in range(len(sources))], sources.__getitem__, html.__getitem__, None, lambda rel: False, client(), write, jobs=1)
     return [searchable(title, [], html[str(n)]).text for n, (title, _) in enumerate(bodies)]
 
 
@@ -189,6 +189,15 @@ def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatc
     project.article("a4", title="第4篇：京东", date="2025-02-14 10:00", front="draft: true", body="草稿。\n")
     final = same_as_clean("draft")
     assert len([r for r in final if r.startswith("f/")]) == 7
+    # What an article's file does not hold: an author's name (data/authors.yaml), the timezone.
+    project.article("a1", title="第1篇：京东", date="2025-02-11 10:00", front="authors: [wu]", body="正文1。\n")
+    project.write("content/data/authors.yaml", "wu:\n  name: 吴起\n")
+    same_as_clean("author")
+    project.write("content/data/authors.yaml", "wu:\n  name: 吴改名\n")
+    renamed = same_as_clean("author renamed")
+    assert any("吴改名" in (project.site / FOLDER / rel).read_text(encoding="utf-8") for rel in renamed if rel.startswith("f/"))
+    project.write("content/site.yaml", (project.root / "content/site.yaml").read_text(encoding="utf-8") + "timezone: America/New_York\n")
+    same_as_clean("timezone")
 
 
 def test_importing_the_index_starts_no_thread() -> None:

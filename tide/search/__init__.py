@@ -20,6 +20,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import rjsmin  # noqa: E402
+import xxhash  # noqa: E402
 
 from .fold import client_table  # noqa: E402
 from .index import FOLDER, FORMAT, Files, Source, build  # noqa: E402
@@ -37,12 +38,19 @@ def index_site(
     ``Files.save`` once they are in the output); ``standing(path)``: the output holds that file
     as last written; ``write(path, data)``: into the output; ``output``: its folder (files of an
     index this one has no account of are deleted from it)."""
-    sources = [
-        Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
-        for e in reversed(site.articles)
-    ]
-    by_key = {e.body_key: e for e in site.articles}
-    return build(sources, lambda key: str(by_key[key].body), state, standing, client(), write, jobs, output)
+    articles = site.articles[::-1]  # oldest first
+    # What the index holds of an article follows from its file (body_key: the hash of its bytes,
+    # front matter too), its address, and the site's authors and timezone (names, dates): one
+    # cheap digest each, and the full description only for the parts to be made.
+    salt = repr((str(site.config.timezone), site.config.data.get("authors")))
+    digests = [xxhash.xxh3_64_hexdigest(f"{e.body_key}|{e.url}|{salt}") for e in articles]
+
+    def describe(n: int) -> Source:
+        e = articles[n]
+        return Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
+
+    by_key = {e.body_key: e for e in articles}
+    return build(digests, describe, lambda key: str(by_key[key].body), state, standing, client(), write, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import xxhash
@@ -36,9 +36,6 @@ class Source:
     category: str
     labels: tuple[str, ...]  # category, tags, written summary: matched, not shown in the excerpt
     body_key: str  # the converted body in the build's store
-
-    def digest(self) -> str:
-        return xxhash.xxh3_64_hexdigest(json.dumps(astuple(self), ensure_ascii=False))
 
 
 @dataclass(slots=True)
@@ -64,12 +61,13 @@ class Files:
 @dataclass(slots=True)
 class _Part:
     name: str
-    sources: list[Source]
+    count: int  # articles
     first: int  # the number of its first article
 
 
 def build(
-    sources: Sequence[Source],
+    digests: Sequence[str],
+    describe: Callable[[int], Source],
     body: Callable[[str], str],
     state_file: Path | None,
     standing: Callable[[str], bool],
@@ -79,13 +77,14 @@ def build(
     output: Path | None = None,
 ) -> Files:
     """Write every file of the index that the output does not hold already, as each part is made
-    (at 10,000 articles the whole index is 200 MB: never held at once). ``sources`` oldest
-    first; ``body(key)``: a converted body; ``standing(path)``: whether the output holds that
+    (at 10,000 articles the whole index is 200 MB: never held at once). ``digests``: what each
+    article is (anything that changes what the index holds of it changes its digest), oldest
+    first; ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a converted body; ``standing(path)``: whether the output holds that
     file as the last build wrote it; ``output``: the output folder, looked through for files of
     an index this one has no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
     before = _owned(state)
-    parts = [_part(sources, i) for i in range(0, len(sources), PART)]
+    parts = [_part(digests, i) for i in range(0, len(digests), PART)]
     files = Files(write=write)
     todo = []
     for part in parts:
@@ -95,7 +94,7 @@ def build(
             files.kept.update(owned)
         else:
             todo.append(part)
-    for part, (buckets, made, fragments) in zip(todo, _made(todo, body, jobs), strict=True):
+    for part, (buckets, made, fragments) in zip(todo, _made(todo, describe, body, jobs), strict=True):
         state["parts"][part.name] = {"buckets": buckets, "files": sorted(made)}
         for stem, data in made.items():
             files.put(f"{FOLDER}/p/{part.name}/{stem}.bin", data)
@@ -103,8 +102,8 @@ def build(
             _file(files, state, standing, f"{FOLDER}/f/{n}.json", data)  # (mostly the same article, in a part that changed around it)
     manifest = {
         "format": FORMAT,
-        "articles": len(sources),
-        "parts": [[p.name, len(p.sources), state["parts"][p.name]["buckets"]] for p in parts],
+        "articles": len(digests),
+        "parts": [[p.name, p.count, state["parts"][p.name]["buckets"]] for p in parts],
     }
     _file(files, state, standing, f"{FOLDER}/index.json", json.dumps(manifest, separators=(",", ":")).encode())
     _file(files, state, standing, f"{FOLDER}/client.js", client)
@@ -134,22 +133,24 @@ def _file(files: Files, state: dict, standing: Callable[[str], bool], rel: str, 
         state["files"][rel] = digest
 
 
-def _part(sources: Sequence[Source], first: int) -> _Part:
-    chunk = list(sources[first : first + PART])
-    name = xxhash.xxh3_64_hexdigest(f"{FORMAT}|{PART}|{first}|" + "|".join(s.digest() for s in chunk))[:12]
-    return _Part(name, chunk, first)
+def _part(digests: Sequence[str], first: int) -> _Part:
+    chunk = digests[first : first + PART]
+    name = xxhash.xxh3_64_hexdigest(f"{FORMAT}|{PART}|{first}|" + "|".join(chunk))[:12]
+    return _Part(name, len(chunk), first)
 
 
 def _part_files(part: _Part, stems: list[str]) -> list[str]:
-    return [f"{FOLDER}/p/{part.name}/{stem}.bin" for stem in stems] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + len(part.sources))]
+    return [f"{FOLDER}/p/{part.name}/{stem}.bin" for stem in stems] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + part.count)]
 
 
-def _made(todo: list[_Part], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
+def _made(todo: list[_Part], describe: Callable[[int], Source], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
     """Each part's (bucket files, fragments), in order, on every core when there are several; a
-    part's bodies are read when it is handed out, and only a few parts are out at once."""
+    part's articles are described and their bodies read when it is handed out, and only a few
+    parts are out at once."""
 
     def work(part: _Part) -> list[tuple[Source, str]]:
-        return [(s, body(s.body_key)) for s in part.sources]
+        chunk = [describe(n) for n in range(part.first, part.first + part.count)]
+        return [(s, body(s.body_key)) for s in chunk]
 
     jobs = jobs or os.cpu_count() or 1
     if len(todo) < 2 or jobs == 1:
