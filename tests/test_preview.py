@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -139,8 +140,12 @@ def test_broken_yaml_shows_an_overlay_until_it_is_fixed(server: Server, page: Pa
     overlay.wait_for(timeout=WAIT_MS)
     assert "content/articles/2025/luckin-ledger.md:6: invalid YAML" in overlay.inner_text()
     assert "瑞幸的账本" in page.title()  # the last good page is still underneath
+    report = json.loads((server.root / ".cache" / "preview-report.json").read_text(encoding="utf-8"))  # each preview build's report
+    assert report["outcome"] == "failed" and report["findings"][0]["path"] == "content/articles/2025/luckin-ledger.md"
     server.edit(ARTICLE, "tags: [瑞幸, 咖啡", "tags: [瑞幸, 咖啡, 连锁零售, 价格战]")
     overlay.wait_for(state="detached", timeout=WAIT_MS)
+    report = json.loads((server.root / ".cache" / "preview-report.json").read_text(encoding="utf-8"))
+    assert report["outcome"] == "built" and report["outputs"] > 0 and "draw" in report["timings"]
 
 
 def test_a_template_syntax_error_shows_in_the_overlay(server: Server, page: Page) -> None:

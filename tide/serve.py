@@ -52,6 +52,8 @@ class PreviewTool(Protocol):
 
     def decorate(self, preview: Preview, url_path: str, query: dict[str, list[bytes]]) -> str: ...
 
+    def built(self, preview: Preview, result: BuildResult | None, errors: list[BuildError]) -> None: ...
+
 
 class Preview:
     """One preview session: the builder, the last errors, and who is waiting for what."""
@@ -105,6 +107,8 @@ class Preview:
 
     def _announce(self, changed: set[str], result: BuildResult | None, errors: list[BuildError]) -> None:
         had_errors, self.errors = bool(self.errors), errors
+        for tool in self.tools:
+            tool.built(self, result, errors)
         if errors:
             for error in errors:
                 print(error, file=sys.stderr)

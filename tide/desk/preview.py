@@ -23,7 +23,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..routes import FEED
-from .findings import Finding, Settings, settings
+from .findings import RULES, Finding, Settings, settings
+from .report import build_report
 from .rules import Source, duplicate_titles, image_weight, source_findings
 
 VIEWS = {"phone": "手机", "share": "分享卡片", "feed": "订阅阅读器", "search": "搜索结果"}
@@ -82,6 +83,17 @@ class DeskPreview:
         if self._settings is None or self._settings[0] != stamp:
             self._settings = (stamp, settings(config, site_file))
         return self._settings[1]
+
+    def built(self, preview: Any, result: Any, errors: list[Any]) -> None:
+        """Each preview build's report, beside the command line's (``report.build_report``)."""
+        last = preview.builder.last  # (None after a failed build: then the last settings known, or the defaults)
+        if last is not None:
+            rules = self.settings(last.site.config, preview.paths.content / "site.yaml")
+        else:
+            rules = self._settings[1] if self._settings else Settings(dict(RULES))
+        warnings = result.warnings if result is not None else []
+        outcome = "failed" if errors else "up to date" if result is not None and result.path == "up to date" else "built"
+        build_report(preview.paths.root / ".cache" / "preview-report.json", outcome, errors, warnings, rules, result)
 
     def handlers(self, preview: Any) -> list[tuple[str, type, dict[str, Any]]]:
         return [(r"/_tide/view/(phone|share|feed|search)", ViewHandler, {"preview": preview, "desk": self})]
