@@ -265,3 +265,17 @@ def test_a_match_in_the_title_ranks_first_then_more_matches_then_newer(tmp_path:
         ],
     )
     assert run_client(tmp_path / FOLDER, ["京东"]) == [[2, 1, 3, 0]]
+
+
+def test_index_files_deleted_by_hand_are_written_again(project) -> None:  # type: ignore[no-untyped-def]
+    """The account says what the last build wrote; the output is asked what it still holds (one
+    listing of each folder), and whatever is gone is made again."""
+    for n in range(3):
+        project.article(f"a{n}", title=f"第{n}篇", date=f"2025-02-{n + 10:02d} 10:00", body=f"京东的正文{n}。\n")
+    project.build()
+    whole = tree_digest(project.site / FOLDER)
+    bucket = next(p for p in sorted((project.site / FOLDER / "p").rglob("*.bin")))
+    bucket.unlink()
+    (project.site / FOLDER / "f" / "1.json").unlink()
+    project.build()
+    assert tree_digest(project.site / FOLDER) == whole
