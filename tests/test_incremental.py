@@ -16,7 +16,7 @@ from conftest import NOW, REPO, Project, tree_digest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tide import graphstore, output, pipeline, processes
+from tide import draw, graphstore, output, pipeline, processes
 from tide.config import BuildOptions, Paths, load_config
 from tide.errors import BuildFailed, ErrorList
 from tide.freshness import input_stamps
@@ -505,15 +505,15 @@ def test_a_render_worker_that_fails_leaves_no_half_written_files(project: Projec
     before = tree_digest(project.site)
     base = project.root / "templates/base.html"
     base.write_text(base.read_text().replace("订阅 RSS", "订阅 RSS！"))
-    monkeypatch.setattr(pipeline, "PARALLEL_RENDER_FROM", 1)
-    draw = pipeline._draw
+    monkeypatch.setattr(draw, "PARALLEL_RENDER_FROM", 1)
+    drawn = draw._draw
 
     def failing(job, item):  # type: ignore[no-untyped-def]
         if item.route.file == "404.html":  # near the end: the worker has stored most pages by now
             raise RuntimeError("a worker failed")
-        return draw(job, item)
+        return drawn(job, item)
 
-    monkeypatch.setattr(pipeline, "_draw", failing)
+    monkeypatch.setattr(draw, "_draw", failing)
     with pytest.raises(RuntimeError):
         project.builder(jobs=2).build()
     assert not (project.root / ".site.staging").exists() and not list(project.root.glob(".site.*"))
@@ -524,7 +524,7 @@ def test_pages_planned_in_workers_and_committed_by_two_processes_match_a_clean_b
     """At scale, render workers decide which routes to draw, and two processes write the commit:
     the same bytes as one process, and a second build finds nothing to draw or write."""
     built_long_ago(project)
-    monkeypatch.setattr(pipeline, "PARALLEL_RENDER_FROM", 1)
+    monkeypatch.setattr(draw, "PARALLEL_RENDER_FROM", 1)
     monkeypatch.setattr(output, "COMMIT_FORK_FROM", 1)
     base = project.root / "templates/base.html"
     base.write_text(base.read_text().replace("订阅 RSS", "订阅 RSS！"))

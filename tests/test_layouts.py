@@ -116,18 +116,18 @@ def test_a_block_the_layout_filters_is_drawn_again_and_stays_right(project: Proj
 def test_a_layout_edit_takes_the_body_block_as_bytes_and_the_ones_the_layout_reads_as_text(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """The article's main block goes into the page as it was written (never decoded); title and
     description, which base.html also reads through self, are given as text."""
-    from tide import pipeline
+    from tide import draw
 
     small_site(project)
     project.build()
     given: dict[str, dict[str, str | bytes]] = {}
-    last_blocks = pipeline._last_blocks
+    last_blocks = draw._last_blocks
 
     def spy(writer: object, rel: str, *args: object) -> dict[str, str | bytes] | None:
         given[rel] = found = last_blocks(writer, rel, *args)  # type: ignore[arg-type]
         return found
 
-    monkeypatch.setattr(pipeline, "_last_blocks", spy)
+    monkeypatch.setattr(draw, "_last_blocks", spy)
     edit(project, "base.html", "订阅 RSS", "订阅 RSS（新）")
     project.build()
     article = given["articles/a1/index.html"]

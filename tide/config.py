@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,8 +157,6 @@ def load_config(paths: Paths, errors: ErrorList, base_url: str | None = None) ->
         problem = _permalink_problem(pattern, dated=kind in ("article", "page"))
         check("permalinks", problem is None, f"permalink for '{kind}': {problem}")
 
-    from .content import resolve_ref  # here: the quick up-to-date check imports this module and must stay light
-
     logo = resolve_ref(merged["logo"], "") if isinstance(merged["logo"], str) else None
     check("logo", merged["logo"] is None or (logo is not None and (paths.content / logo).is_file()), f"logo '{merged['logo']}' is not a file in content/")
     base = merged["base_url"] if merged["base_url"].endswith("/") else merged["base_url"] + "/"
@@ -259,3 +258,15 @@ def _permalink_problem(pattern: Any, dated: bool) -> str | None:
     allowed = PERMALINK_TOKENS if dated else {"slug"}
     unknown = tokens - allowed
     return f"unknown placeholder {{{sorted(unknown)[0]}}}; use {', '.join('{' + t + '}' for t in sorted(allowed))}" if unknown else None
+
+
+def resolve_ref(ref: str, from_dir: str) -> str | None:
+    """Turn a path written in ``from_dir`` into a path inside content/, or None if it leaves content/.
+
+    >>> resolve_ref("../../media/a.webp", "articles/2025")
+    'media/a.webp'
+    >>> resolve_ref("/media/a.webp", "articles/2025")
+    'media/a.webp'
+    """
+    joined = posixpath.normpath(ref.lstrip("/") if ref.startswith("/") else posixpath.join(from_dir, ref))
+    return None if joined == ".." or joined.startswith("../") or joined == "." else joined

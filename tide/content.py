@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from . import yamldoc
 from .cjk import curl_quotes, slugify
+from .config import resolve_ref
 from .errors import ErrorList
 
 KINDS = {"articles": "article", "pages": "page"}
@@ -69,18 +70,6 @@ def source_files(content: Path) -> list[str]:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             found += [os.path.join(top, n) for n in names if n.endswith(".md") and not n.startswith(".")]
     return sorted(found)
-
-
-def resolve_ref(ref: str, from_dir: str) -> str | None:
-    """Turn a path written in ``from_dir`` into a path inside content/, or None if it leaves content/.
-
-    >>> resolve_ref("../../media/a.webp", "articles/2025")
-    'media/a.webp'
-    >>> resolve_ref("/media/a.webp", "articles/2025")
-    'media/a.webp'
-    """
-    joined = posixpath.normpath(ref.lstrip("/") if ref.startswith("/") else posixpath.join(from_dir, ref))
-    return None if joined == ".." or joined.startswith("../") or joined == "." else joined
 
 
 def parse_document(raw: bytes, path: Path, content: Path, tz: ZoneInfo, errors: ErrorList) -> Document | None:

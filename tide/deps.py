@@ -21,9 +21,10 @@ from typing import Any
 
 import jinja2
 
-from .layouts import Layering, TemplateFacts, facts, layering
+from .layouts import Layering, facts, layering
 from .routes import Pager, Route
 from .site import CARD_FIELDS, Author, Entry, Site, Term
+from .store import TemplateFacts
 
 
 def h(*parts: object) -> str:

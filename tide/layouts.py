@@ -27,24 +27,10 @@ from jinja2 import meta, nodes
 from jinja2.runtime import Context
 
 from .site import Tracker
+from .store import TemplateFacts
 
 # Layout statements whose names stay inside them: a set in a loop or a macro does not reach a block.
 _SCOPES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Block)
-
-
-@dataclass(frozen=True)
-class TemplateFacts:
-    """What the dependency record and block reuse need from one template's syntax."""
-
-    refs: frozenset[str] | None  # the templates it extends, includes or imports; None if a name is computed
-    parent: str | None  # the template it extends at its top level; "" when none; None when unknowable
-    exported: frozenset[str]  # names its top level sets, defines or imports (they land in the shared context)
-    loaded: frozenset[str]  # every name it reads
-    scoped: bool  # it declares a scoped block
-    blocks: frozenset[str]  # the blocks it fills
-    # Blocks whose text it takes in other than where the block stands: through ``self.<name>``, or
-    # from inside a filter, macro, call or set block. None: it uses ``self`` some other way.
-    captured: frozenset[str] | None = None
 
 
 def facts(env: jinja2.Environment, source: str) -> TemplateFacts:

@@ -25,7 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
 from .cjk import count_words, curl_quotes, heading_id
-from .content import resolve_ref
+from .config import resolve_ref
 from .fastmarkdown import FastMarkdown
 
 LINK_SCHEME = "tide:"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .site import Entry, Term
+# The articles are site.Entry and their tags and category site.Term: not imported, this module
+# sits above site.py (which calls it); it reads doc.tags, doc.category, tags, category, members.
+Entry = Any
+Term = Any
 
 
 def link_related(articles: list[Entry], count: int, memo: dict[str, Any], window: int = 8) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .cjk import reading_minutes, slugify, summarize
-from .config import SiteConfig
-from .content import Document, resolve_ref
+from .config import SiteConfig, resolve_ref
+from .content import Document
 from .errors import ErrorList
 from .images import BODY_SIZES, Media, img_tag
 from .markup import LINK_SCHEME, Heading, Rendered

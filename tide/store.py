@@ -31,7 +31,6 @@ from .installed import version
 if TYPE_CHECKING:  # the quick "nothing changed" check must not pay for Markdown and YAML imports
     from .content import Document
     from .errors import BuildError
-    from .layouts import TemplateFacts
     from .markup import Rendered
 
 CACHE_FORMAT = 1
@@ -70,6 +69,21 @@ class SourceRecord:
     rendered: Rendered | None  # html is empty: the body is in the body store under text_hash
     errors: tuple[BuildError, ...] = ()
     tz: str = ""  # the timezone dates were read in
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What the dependency record and block reuse need from one template's syntax."""
+
+    refs: frozenset[str] | None  # the templates it extends, includes or imports; None if a name is computed
+    parent: str | None  # the template it extends at its top level; "" when none; None when unknowable
+    exported: frozenset[str]  # names its top level sets, defines or imports (they land in the shared context)
+    loaded: frozenset[str]  # every name it reads
+    scoped: bool  # it declares a scoped block
+    blocks: frozenset[str]  # the blocks it fills
+    # Blocks whose text it takes in other than where the block stands: through ``self.<name>``, or
+    # from inside a filter, macro, call or set block. None: it uses ``self`` some other way.
+    captured: frozenset[str] | None = None
 
 
 @dataclass
