@@ -16,7 +16,7 @@ from conftest import NOW, REPO, Project, tree_digest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tide import draw, graphstore, output, pipeline, processes
+from tide import draw, graphstore, output, processes, retimed
 from tide.config import BuildOptions, Paths, load_config
 from tide.errors import BuildFailed, ErrorList
 from tide.freshness import input_stamps
@@ -607,7 +607,7 @@ def test_a_fresh_clone_with_the_cache_and_the_output_restored_draws_nothing(proj
     """A scheduled publishing run restores .cache/ and site/ into a fresh clone, where every file
     has a new time: the bytes are the saved graph's, so nothing is converted, drawn or written
     (at 10,000 articles: more sources with new times than a saved graph takes as edits)."""
-    monkeypatch.setattr(pipeline, "SAVED_GRAPH_MAX_CHANGES", 1)
+    monkeypatch.setattr(retimed, "SAVED_GRAPH_MAX_CHANGES", 1)
     project.image("content/media/p.png")
     built_long_ago(project)
     before = tree_digest(project.site)

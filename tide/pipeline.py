@@ -6,11 +6,7 @@ costs what it touches. A first build (or ``--no-cache``) draws every page.
 
 from __future__ import annotations
 
-import gc
-import os
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,21 +14,20 @@ from pathlib import Path
 from . import draw, graphstore, retimed
 from .assets import Assets, collect
 from .bodyedit import LastBuild, apply_body_edits, clock_moved
-from .compile import compile_many
+from .compile import hinted_sources, refresh_index
 from .config import BuildOptions, Paths, SiteConfig, load_config
-from .content import KINDS, Document, source_files
+from .content import Document
 from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, theme_digest, trusted_mtime, up_to_date
 from .images import ImageLibrary
 from .markup import Rendered, code_stylesheet
 from .output import Writer
-from .routes import Route, any_collision, check_collisions, plan
-from .site import Entry, Selection, Site, SiteView, build_site
-from .store import Cache, OutputRecord, SourceRecord, digest
+from .processes import Laps, collector_paused
+from .routes import Route, any_collision, check_collisions, lost_urls, plan
+from .site import Entry, Selection, Site, SiteView, build_site, next_change
+from .store import Cache, OutputRecord, digest
 from .templates import Templates, build_helpers, compiled_settings
-
-SAVED_GRAPH_MAX_CHANGES = 200  # sources; beyond this many, linking the site again costs less than editing the saved graph
 
 
 @dataclass(slots=True)
@@ -107,12 +102,12 @@ class Builder:
         """``hint``: the paths a file watcher saw change since the last build (the preview's). When
         they are all article or page sources, only those are looked at: at 10,000 articles, walking
         and statting every file was most of an edit's cost."""
-        with _cycle_collector_paused():
+        with collector_paused():
             return self._build(now, stamps, hint)
 
     def _build(self, now: datetime | None, stamps: Stamps | None, hint: set[str] | None) -> BuildResult:
-        clock = _Clock()
-        only = self._hinted_sources(hint)
+        clock = Laps()
+        only = hinted_sources(self.paths.content, hint)
         if only is not None and self.last is not None:  # nothing but these sources changed: the rest of the stamp stands
             stamps = None
             stamp, data_stamp, theme = "", self.last.data_stamp, self.last.theme  # "" = not known: the next command-line build checks every file
@@ -132,7 +127,9 @@ class Builder:
         selection = Selection(moment, self.options.drafts, self.options.future)
         since_saved = self._load_saved_graph(config, config_key, stamps, theme) if stamps is not None and self.last is None else None
         known = len(errors.errors)
-        compiled_count, changed = self._compile(config, errors, only if since_saved is None else since_saved)
+        compiled_count, changed = refresh_index(
+            self.cache, self.paths.content, self.paths.root, config, errors, self.options.jobs, only if since_saved is None else since_saved
+        )
         changed |= since_saved or set()  # changed since the saved graph was built, whenever the index learnt it
         clock.lap("load")
         last, self.last = self.last, None  # taken: a failed build must not leave a half-updated graph
@@ -143,7 +140,7 @@ class Builder:
             return self._on_last_graph(last, config, changed, theme, stamp, compiled_count, errors, clock, moment)
         if only is not None or since_saved is not None:  # the last graph will not do, and only some sources were looked at:
             del errors.errors[known:]  # look at all (an index shard the cache could not read would leave sources out)
-            compiled_count += self._compile(config, errors)[0]
+            compiled_count += refresh_index(self.cache, self.paths.content, self.paths.root, config, errors, self.options.jobs)[0]
         site, routes, files, assets = self._whole_site(config, selection, errors)
         clock.lap("site")
         if errors:
@@ -155,7 +152,7 @@ class Builder:
         result.warnings, result.images = errors.warnings + gone, site.media.processed
         self._assets = assets
         self.cache.published = {e.url: e.doc.rel for e in site.articles + site.pages if not e.unpublished}
-        self.cache.state.next_change = _next_change(self.cache.index.values(), site, selection)
+        self.cache.state.next_change = next_change(self.cache.index.values(), site, selection)
         self.last = LastBuild.of(config_key, data_stamp, theme, site, routes, self.cache.index)
         self._finish(stamp, result, compiled_count)
         return result
@@ -177,11 +174,11 @@ class Builder:
     def survey(self, now: datetime | None = None) -> Survey:
         """Everything a build checks, without drawing or writing a page (``build.py check``): the
         site graph as a build would link it, every source as compiled, every problem."""
-        with _cycle_collector_paused():
+        with collector_paused():
             errors = ErrorList(self.paths.root)
             config = load_config(self.paths, errors, self.options.base_url)
             selection = Selection(now or self.options.now or datetime.now().astimezone(), self.options.drafts, self.options.future)
-            self._compile(config, errors)
+            refresh_index(self.cache, self.paths.content, self.paths.root, config, errors, self.options.jobs)
             site, routes, _, _ = self._whole_site(config, selection, errors)
             warnings = errors.warnings + lost_urls(self.cache.published, site, routes)
             if self.cache.persistent:  # (what was converted is kept for the next check or build)
@@ -190,7 +187,7 @@ class Builder:
             return Survey(config, site, routes, {rel: (doc, rendered) for rel, (doc, rendered, _) in self._compiled().items()}, errors.errors, warnings)
 
     def _on_last_graph(
-        self, last: LastBuild, config: SiteConfig, changed: set[str], theme: str, stamp: str, compiled: int, errors: ErrorList, clock: _Clock, moment: datetime,
+        self, last: LastBuild, config: SiteConfig, changed: set[str], theme: str, stamp: str, compiled: int, errors: ErrorList, clock: Laps, moment: datetime,
     ) -> BuildResult:  # fmt: skip
         """The graph stands (``LastBuild.applies``): refresh the entries whose bodies changed and look
         again at the pages that show them; when the theme changed, at every page (most then keep
@@ -230,63 +227,19 @@ class Builder:
             self.images.save()
 
     def _save_graph(self, edited: tuple[list[Entry], set[str]] | None, theme: bool) -> None:
-        """Save the last build's graph for the next command-line build: the rows of the entries a
-        body-edit build changed (or a theme build's theme files) when the saved graph is this one,
-        else the whole graph."""
-        index = self.cache.index
-        if self.last is None:
-            self.cache.state.graph = None  # the records moved on without a graph
-            return
-        if edited is not None and self._saved is not None and self._saved.last is self.last:
-            touched, looked_at = edited
-            if graphstore.save_edits(
-                self.cache,
-                self._saved,
-                touched,
-                {rel: (index[rel].mtime_ns, index[rel].size) for rel in looked_at if rel in index},
-                self._assets if theme else None,
-            ):
-                ref = self.cache.state.graph
-                assert ref is not None  # (save_edits succeeded on it)
-                ref.hashes.update({rel: index[rel].text_hash for rel in looked_at if rel in index})
-                return
-        sources = {rel: (r.mtime_ns, r.size) for rel, r in index.items()}
-        known = self.cache.state.graph.data_files if self.cache.state.graph else {}
-        self._keep(graphstore.save(self.cache, self.last, self._assets, sources))
-        ref = self.cache.state.graph
-        assert ref is not None  # (graphstore.save sets it)
-        ref.hashes = {rel: r.text_hash for rel, r in index.items()}
-        if self._data_files is not None:  # (a preview's rebuild does not stat the data: it is not asked next time)
-            ref.data_files = retimed.data_hashes(self.paths.content, self._data_files, {**self.images.content_hashes(), **known})
+        """Save the last build's graph for the next command-line build (``retimed.save_graph``)."""
+        data = self._data_files
+        saved = retimed.save_graph(self.cache, self.last, self._saved, self._assets, edited, theme, data, self.paths.content, self.images)
+        if saved is not None:
+            self._keep(saved)
 
     def _load_saved_graph(self, config: SiteConfig, config_key: str, stamps: Stamps, theme: str) -> set[str] | None:
-        """In a new process (a command-line build): take the saved graph when the settings, data
-        and media are as it was built and at most a few article and page sources changed (their
-        bodies alone, ``LastBuild.applies`` checks next), or the theme; return those sources."""
-        ref = self.cache.state.graph
-        if not (self.cache.persistent and ref and ref.config == digest(config_key.encode()) and stamps.data):
+        """In a new process (a command-line build): take the saved graph when it still stands
+        (``retimed.saved_graph``); return the sources changed since it was saved."""
+        found = retimed.saved_graph(self.cache, self.paths.content, config, config_key, stamps)
+        if found is None:
             return None
-        retimed_data = None
-        if stamps.data != ref.data_stamp:  # new times; the same bytes (a fresh clone) will do
-            retimed_data = retimed.same_data(self.paths.content, ref, stamps.data_files)
-            if retimed_data is None:
-                return None
-        if not self.cache.bodies_intact() or self.cache.bodies.count() < self.cache.state.bodies:
-            return None  # its entries' bodies are gone, or some of them: a full build finds which (``_bodies_lost``)
-        before, now = ref.sources, stamps.sources
-        if before.keys() != now.keys():
-            return None  # a source added or removed changes the graph's shape: link the site again
-        changed = {rel for rel, stamp in now.items() if before[rel] != stamp}
-        # (None changed at all: the last build's stamp was too fresh to trust, and the graph stands.)
-        changed = retimed.really_changed(self.paths.content, ref, changed, now)  # (touched, or cloned, is not changed)
-        if len(changed) > SAVED_GRAPH_MAX_CHANGES:
-            return None
-        saved = graphstore.load(self.cache, config, config_key)
-        if saved is None:
-            return None
-        if retimed_data is not None:
-            ref.data_stamp = saved.last.data_stamp = stamps.data
-            ref.data_files = retimed_data
+        saved, changed = found
         self.last, self._assets = saved.last, saved.assets
         self._keep(saved)
         return changed
@@ -358,72 +311,6 @@ class Builder:
         self._templates[1].refresh()
         return self._templates[1]
 
-    def _hinted_sources(self, hint: set[str] | None) -> set[str] | None:
-        """The sources (paths in content/) a watcher's hint names, or None unless it names sources only."""
-        if not hint:
-            return None
-        content = str(self.paths.content.resolve())
-        found = set()
-        for path in hint:
-            rel = os.path.relpath(os.path.realpath(path), content).replace(os.sep, "/")
-            parts = rel.split("/")
-            if parts[0] not in KINDS or not rel.endswith(".md") or any(p.startswith(".") for p in parts) or os.path.isdir(path):
-                return None
-            found.add(rel)
-        return found
-
-    def _compile(self, config: SiteConfig, errors: ErrorList, only: set[str] | None = None) -> tuple[int, set[str]]:
-        """Bring the cache index up to date with content/ (with ``only``: with those sources); convert only what changed."""
-        index, content = self.cache.index, self.paths.content
-        tz = str(config.timezone)
-        if only is None and index and next(iter(index.values())).tz != tz:  # (``only``: the settings are as last time)
-            index.clear()  # dates were read in another timezone
-        if only is not None:
-            current = {rel: str(content / rel) for rel in sorted(only) if (content / rel).is_file()}
-            changed = {rel for rel in only if rel in index and rel not in current}
-        else:
-            prefix = len(str(content)) + 1
-            current = {p[prefix:].replace(os.sep, "/"): p for p in source_files(content)}  # strings: 10,000 Paths cost 0.3 s
-            changed = set(index) - set(current)
-        for gone in changed:
-            del index[gone]
-        stale = []
-        lost = self._bodies_lost(index) if only is None else set()
-        for rel, path in current.items():
-            record, st = index.get(rel), os.stat(path)
-            if record is not None and record.mtime_ns == st.st_mtime_ns and record.size == st.st_size and rel not in lost:
-                continue
-            with open(path, "rb") as f:
-                if record is not None and rel not in lost and record.text_hash == digest(f.read()):  # touched, not changed
-                    record.mtime_ns, record.size = trusted_mtime(st.st_mtime_ns), st.st_size
-                    index[rel] = record  # noted as changed, so that it is saved
-                    continue
-            stale.append(Path(path))
-        pending: list[tuple[str, str]] = []
-        for done in compile_many(stale, content, self.paths.root, tz, self.options.jobs):
-            done.record.tz = tz
-            index[done.rel] = done.record
-            changed.add(done.rel)
-            if done.record.rendered is not None:  # (an empty body is a body too: its pages read it)
-                pending.append((done.record.text_hash, done.html))
-            if len(pending) >= 256:
-                self.cache.bodies.put_many(pending)
-                pending = []
-        if pending:
-            self.cache.bodies.put_many(pending)
-        for rel in sorted(index if only is None else (rel for rel in only if rel in index)):  # with ``only``, the rest passed last time
-            for e in index[rel].errors:
-                errors.errors.append(e)
-        return len(stale), changed
-
-    def _bodies_lost(self, index: Mapping[str, SourceRecord]) -> set[str]:
-        """Sources whose converted body is missing from the store (a damaged cache): converted again,
-        not reported as a page's error. A full build asks; 10,000 keys take milliseconds."""
-        if not self.cache.persistent or not index:
-            return set()
-        kept = self.cache.bodies.keys()
-        return {rel for rel, r in index.items() if r.rendered is not None and r.text_hash not in kept}
-
     def _compiled(self) -> dict[str, tuple]:  # type: ignore[type-arg]
         return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}
 
@@ -435,7 +322,7 @@ class Builder:
         files: dict[str, Path],
         assets: Assets,
         errors: ErrorList,
-        clock: _Clock,
+        clock: Laps,
         only: set[int] | None = None,
         by_rel: dict[str, Entry] | None = None,
         theme_was: Assets | None = None,
@@ -506,58 +393,6 @@ class Builder:
         clock.lap("write")
         result.timings = clock.laps
         return result
-
-
-def lost_urls(before: dict[str, str], site: Site, routes: list[Route]) -> list[BuildError]:
-    """Published URLs the last build had and this one lacks: shared links that would now break.
-
-    A slug changed or a file renamed moves an article; ``aliases:`` keeps the old link alive.
-    """
-    served = {r.path for r in routes}
-    now_at = {e.doc.rel: e for e in site.articles + site.pages}
-    warnings = []
-    for url, rel in sorted(before.items()):
-        if url in served:
-            continue
-        moved = now_at.get(rel)
-        where, line = (f"content/{rel}", moved.doc.lines.get("slug", 1)) if moved else ("content/", 0)
-        hint = f"add 'aliases: [{url}]' to keep links to it working" + ("" if moved else " (to the article that replaces it)")
-        what = f"moved to {moved.url}" if moved else f"is gone ({rel} was published there)"
-        warnings.append(BuildError(where, line, f"warning: URL {url} {what}; {hint}"))
-    return warnings
-
-
-def _next_change(records, site: Site, selection: Selection) -> datetime | None:  # type: ignore[no-untyped-def]
-    """The first moment after ``selection.now`` at which the clock alone changes the site."""
-    now = selection.now
-    moments = [r.doc.date for r in records if r.doc and r.doc.date and r.doc.date > now]
-    moments += [when for when in site.promo_moments if when > now]
-    return min(moments) if moments else None
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector walks every live object again and again while a build allocates;
-    at 10,000 articles that was over half the time of loading the cache. Everything a build makes
-    lives until it ends, so the collector waits until then (and runs as usual between builds)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self.last
-        self.last = now
 
 
 __all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Builder", "Survey", "build"]

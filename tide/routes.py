@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from .errors import ErrorList
+from .errors import BuildError, ErrorList
 from .site import Entry, Site
 
 FEED = "/feed.xml"
@@ -163,3 +163,22 @@ def check_collisions(routes: list[Route], files: dict[str, str], errors: ErrorLi
         if not sources:
             names = " and ".join(o for o, _ in owners)
             errors.add("content/site.yaml", 0, f"{names} would share URL {url}; set a different slug for one under 'taxonomy_slugs'")
+
+
+def lost_urls(before: dict[str, str], site: Site, routes: list[Route]) -> list[BuildError]:
+    """Published URLs the last build had and this one lacks: shared links that would now break.
+
+    A slug changed or a file renamed moves an article; ``aliases:`` keeps the old link alive.
+    """
+    served = {r.path for r in routes}
+    now_at = {e.doc.rel: e for e in site.articles + site.pages}
+    warnings = []
+    for url, rel in sorted(before.items()):
+        if url in served:
+            continue
+        moved = now_at.get(rel)
+        where, line = (f"content/{rel}", moved.doc.lines.get("slug", 1)) if moved else ("content/", 0)
+        hint = f"add 'aliases: [{url}]' to keep links to it working" + ("" if moved else " (to the article that replaces it)")
+        what = f"moved to {moved.url}" if moved else f"is gone ({rel} was published there)"
+        warnings.append(BuildError(where, line, f"warning: URL {url} {what}; {hint}"))
+    return warnings

@@ -465,3 +465,11 @@ class SiteView:
             self._site.tracker.touch("site.now")
             return self._site.now
         raise AttributeError(name)
+
+
+def next_change(records, site: Site, selection: Selection) -> datetime | None:  # type: ignore[no-untyped-def]
+    """The first moment after ``selection.now`` at which the clock alone changes the site."""
+    now = selection.now
+    moments = [r.doc.date for r in records if r.doc and r.doc.date and r.doc.date > now]
+    moments += [when for when in site.promo_moments if when > now]
+    return min(moments) if moments else None
