@@ -275,3 +275,24 @@ def test_every_build_writes_its_report(project: Project) -> None:
     assert sum(t["pages"] for t in slowest) <= report["pages_drawn"]
     assert not any(p.name == "report.json" for p in project.site.rglob("*"))  # outside the site
     shutil.rmtree(project.root / "reports")
+
+
+def test_a_check_after_an_edit_reuses_the_findings_of_unchanged_files(project: Project) -> None:
+    project.article("a", title="京东,小米", body="正文。\n")
+    project.article("b", title="小米,京东", body="正文。\n")
+    settle(project.root)
+    project.cli("check", "--now", NOW)
+    saved = project.root / ".cache" / "check.json"
+    record = json.loads(saved.read_text(encoding="utf-8"))
+    for rel in ("articles/a.md", "articles/b.md"):
+        record["sources"]["each"][rel][1].append([f"content/{rel}", 1, "heading-skip", "warning", f"planted in {rel}"])
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    project.article("a", title="京东,小米", body="正文,改了。\n")
+    settle(project.root, 600)
+    out = project.cli("check", "--now", NOW).stdout
+    assert "planted in articles/b.md" in out and "planted in articles/a.md" not in out  # b's file is as it was; a's is not
+    assert out.count("content/articles/a.md:2: cjk-punctuation") == 1 and "content/articles/a.md:6: cjk-punctuation" in out
+    site_yaml = project.root / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "checks: {heading-skip: error}\n", encoding="utf-8")
+    settle(project.root, 300)
+    assert "planted" not in project.cli("check", "--now", NOW).stdout  # other rules: every source checked again

@@ -55,6 +55,7 @@ class Survey:
     site: Site
     routes: list[Route]
     sources: dict[str, tuple[Document, Rendered]]  # every compiled source by its path in content/, drafts and future ones too
+    hashes: dict[str, str]  # each of those sources: the hash of its file's bytes
     errors: list[BuildError]
     warnings: list[BuildError]
 
@@ -184,7 +185,9 @@ class Builder:
             if self.cache.persistent:  # (what was converted is kept for the next check or build)
                 self.cache.save(outputs_too=False)
                 self.images.save()
-            return Survey(config, site, routes, {rel: (doc, rendered) for rel, (doc, rendered, _) in self._compiled().items()}, errors.errors, warnings)
+            compiled = self._compiled()
+            sources = {rel: (doc, rendered) for rel, (doc, rendered, _) in compiled.items()}
+            return Survey(config, site, routes, sources, {rel: text_hash for rel, (_, _, text_hash) in compiled.items()}, errors.errors, warnings)
 
     def _on_last_graph(
         self, last: LastBuild, config: SiteConfig, changed: set[str], theme: str, stamp: str, compiled: int, errors: ErrorList, clock: Laps, moment: datetime,

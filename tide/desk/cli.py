@@ -9,7 +9,7 @@ from typing import TextIO
 
 from ..config import BuildOptions, Paths
 from .findings import FIXES, RULES, Finding, as_json, exit_code, from_build, settings
-from .report import check_key, save_findings, saved_findings
+from .report import check_key, save_findings, saved_findings, saved_sources
 from .rules import editorial, sources
 
 CHECK_FILE = "check.json"  # in .cache/: the last check's findings
@@ -42,10 +42,15 @@ def run_check(paths: Paths, options: BuildOptions, form: str = "text", strict: b
                 print(change, file=out)
             print(f"fixed {len(changes)} mark(s) in {len({c.split(':')[0] for c in changes})} file(s)", file=out)
             return 0
-        findings = sorted(rules.problems + from_build(survey.errors, survey.warnings, rules) + editorial(survey, found, rules, paths.content, paths.root, now))
+        # A source's own findings follow from its file and the rules: those of unchanged files are taken from the last check.
+        rules_key = check_key("", repr((rules.severity, rules.credit_words, rules.image_budget, rules.source_budget, survey.config.summary_length)))
+        unchanged = saved_sources(saved, rules_key, survey.hashes, now) if options.use_cache else {}
+        everything, each = editorial(survey, found, rules, paths.content, paths.root, now, unchanged)
+        findings = sorted(rules.problems + from_build(survey.errors, survey.warnings, rules) + everything)
         later = [d.date for d in survey.site.held_back.values() if d.date and d.date > now] + [m for m in survey.site.promo_moments if m > now]
         if options.use_cache:
-            save_findings(saved, key, findings, min(later, default=None))
+            kept = {rel: (survey.hashes[rel], own) for rel, own in each.items() if rel in survey.hashes}
+            save_findings(saved, key, findings, min(later, default=None), rules_key, kept)
     _print(findings, form, out)
     return exit_code(findings, strict)
 

@@ -57,19 +57,49 @@ def check_key(stamp: str, options: str) -> str:
     return h.hexdigest()
 
 
-def saved_findings(path: Path, key: str, now: datetime) -> list[Finding] | None:
-    """The last check's findings, when it read the same inputs and the clock has not since passed
-    a moment that changes them (an article going live, a promo starting or ending)."""
+def _saved(path: Path, now: datetime) -> dict[str, Any] | None:
+    """The last check's record, unless the clock has since passed a moment that changes findings
+    (an article going live, a promo starting or ending)."""
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         until = saved["valid_until"]
-        if saved["key"] != key or (until is not None and now >= datetime.fromisoformat(until)):
+        if until is not None and now >= datetime.fromisoformat(until):
             return None
-        return [Finding(*f) for f in saved["findings"]]
+        return saved  # type: ignore[no-any-return]
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def save_findings(path: Path, key: str, findings: list[Finding], valid_until: datetime | None) -> None:
-    found = [[f.path, f.line, f.rule, f.severity, f.message] for f in findings]  # (rows: 40,000 findings are read back in 0.1 s)
-    write_json(path, {"key": key, "valid_until": valid_until.isoformat() if valid_until else None, "findings": found}, indent=None)
+def saved_findings(path: Path, key: str, now: datetime) -> list[Finding] | None:
+    """The last check's findings, when it read the same inputs (``check_key``) and is still valid."""
+    saved = _saved(path, now)
+    try:
+        return [Finding(*f) for f in saved["findings"]] if saved and saved["key"] == key else None
+    except (KeyError, TypeError):
+        return None
+
+
+def saved_sources(path: Path, rules: str, hashes: dict[str, str], now: datetime) -> dict[str, list[Finding]]:
+    """Each source's own findings from the last check, for the sources whose file (``hashes``: the
+    hash of each file's bytes) is as it was then, when the rules were the same (``rules``)."""
+    saved = _saved(path, now)
+    try:
+        if not saved or saved["sources"]["rules"] != rules:
+            return {}
+        return {rel: [Finding(*f) for f in rows] for rel, (digest, rows) in saved["sources"]["each"].items() if hashes.get(rel) == digest}
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def save_findings(
+    path: Path, key: str, findings: list[Finding], valid_until: datetime | None, rules: str = "", each: dict[str, tuple[str, list[Finding]]] | None = None
+) -> None:
+    """``each``: source -> (the hash of its file, its own findings), kept for the next check."""
+    sources = {"rules": rules, "each": {rel: [digest, _rows(found)] for rel, (digest, found) in (each or {}).items()}}
+    write_json(
+        path, {"key": key, "valid_until": valid_until.isoformat() if valid_until else None, "findings": _rows(findings), "sources": sources}, indent=None
+    )
+
+
+def _rows(found: list[Finding]) -> list[list[Any]]:
+    return [[f.path, f.line, f.rule, f.severity, f.message] for f in found]  # (rows: 40,000 findings are read back in 0.1 s)

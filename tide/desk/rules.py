@@ -86,43 +86,49 @@ def excerpt(line: str, m: Mark) -> str:
     return f"'{before}' → '{line[lo : m.start] + m.after + line[m.start + len(m.before) : hi]}'"
 
 
-def editorial(survey: Survey, all_sources: list[Source], settings: Settings, content: Path, root: Path, now: datetime) -> list[Finding]:
-    """Every rule over the whole site."""
-    found = _each_source(all_sources, settings, survey.config.summary_length, now)
+def editorial(
+    survey: Survey, all_sources: list[Source], settings: Settings, content: Path, root: Path, now: datetime, known: dict[str, list[Finding]] | None = None
+) -> tuple[list[Finding], dict[str, list[Finding]]]:
+    """Every rule over the whole site: (the findings, those of each source alone). ``known``: a
+    source's own findings from the last check, for sources whose file has not changed since."""
+    known = known or {}
+    todo = [s for s in all_sources if s.rel not in known]
+    each = {**{s.rel: known[s.rel] for s in all_sources if s.rel in known}, **_each_source(todo, settings, survey.config.summary_length, now)}
+    found = [f for s in all_sources for f in each[s.rel]]
     by_rel = {s.rel: s for s in all_sources}
     articles = [by_rel[e.doc.rel] for e in survey.site.articles if e.doc.rel in by_rel]
     found += duplicate_titles([(s.path, s.doc.lines.get("title", 1), s.doc.title) for s in articles], settings)
     found += image_weight(survey.site.media, all_sources, settings)
     maybe = [*_orphans(survey, by_rel, settings), *_promos_scheduled(survey, settings, content, root, now)]
-    return found + [f for f in maybe if f is not None]
+    return found + [f for f in maybe if f is not None], each
 
 
 PARALLEL_FROM = 400  # sources; fewer are checked sooner in one process
 _FORKED: tuple[list[Source], Settings, int, datetime] | None = None
 
 
-def _each_source(all_sources: list[Source], settings: Settings, summary_length: int, now: datetime) -> list[Finding]:
+def _each_source(all_sources: list[Source], settings: Settings, summary_length: int, now: datetime) -> dict[str, list[Finding]]:
     """``source_findings`` of every source, on every core when there are many (forked workers
     inherit the sources instead of receiving them; each reads its own files)."""
     global _FORKED
     jobs = os.cpu_count() or 1
     if jobs == 1 or len(all_sources) < PARALLEL_FROM or not may_fork():
-        return [f for s in all_sources for f in source_findings(s, settings, summary_length, now)]
+        return {s.rel: source_findings(s, settings, summary_length, now) for s in all_sources}
     from multiprocessing import get_context
 
     _FORKED = (all_sources, settings, summary_length, now)
     step = max(50, len(all_sources) // (jobs * 4))
     try:
         with get_context("fork").Pool(jobs) as pool:
-            return [f for part in pool.imap(_findings_of, [(i, i + step) for i in range(0, len(all_sources), step)]) for f in part]
+            return {rel: found for part in pool.imap(_findings_of, [(i, i + step) for i in range(0, len(all_sources), step)]) for rel, found in part}
     finally:
         _FORKED = None
 
 
-def _findings_of(bounds: tuple[int, int]) -> list[Finding]:
+def _findings_of(bounds: tuple[int, int]) -> list[tuple[str, list[Finding]]]:
     assert _FORKED is not None
     all_sources, settings, summary_length, now = _FORKED
-    return [f for s in all_sources[bounds[0] : bounds[1]] for f in source_findings(s, settings, summary_length, now)]
+    return [(s.rel, source_findings(s, settings, summary_length, now)) for s in all_sources[bounds[0] : bounds[1]]]
 
 
 def source_findings(source: Source, settings: Settings, summary_length: int, now: datetime) -> list[Finding]:
