@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,19 +29,14 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from build_speed import WORK, append, compile_tide, corpus  # noqa: E402
+from build_speed import WORK, append, compile_tide, corpus, run  # noqa: E402
 
 STEPS = ("cold build", "cold check", "second check, nothing changed", "check after one article edited")
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB and output of a command that may exit 1 (a check with errors)."""
-    started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "@@%M", *cmd], cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode not in (0, 1) or "@@" not in done.stderr:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return wall, int(re.findall(r"@@(\d+)", done.stderr)[-1]), done.stdout
+def summary_line(output: str) -> str:
+    """The check's count line (``run`` gives its stdout and stderr together)."""
+    return next(line for line in output.splitlines() if " finding(s): " in line)
 
 
 def project(size: int) -> Path:
@@ -72,20 +65,20 @@ def main() -> int:
     for n in range(args.runs):
         for name in ("site", ".cache"):
             shutil.rmtree(root / name, ignore_errors=True)
-        wall, peak, _ = timed([*command, "build"], REPO)
+        wall, peak, _ = run([*command, "build"], REPO)
         times["cold build"].append((wall, peak))
         shutil.rmtree(root / ".cache")
-        wall, peak, out = timed([*command, "check"], REPO)
+        wall, peak, out = run([*command, "check"], REPO, ok=(0, 1))  # (a check with errors exits 1)
         times["cold check"].append((wall, peak))
-        findings = out.strip().splitlines()[-1]
-        wall, peak, again = timed([*command, "check"], REPO)
-        assert again.strip().splitlines()[-1] == findings, "the second check said something else"
+        findings = summary_line(out)
+        wall, peak, again = run([*command, "check"], REPO, ok=(0, 1))  # (a check with errors exits 1)
+        assert summary_line(again) == findings, "the second check said something else"
         times["second check, nothing changed"].append((wall, peak))
         article = sorted((root / "content" / "articles").rglob("*.md"))[args.size // 2]
         append(article, f"\n检查基准编辑第 {n} 次,在这里。\n")  # (a half-width comma: one more finding)
         long_ago = time.time() - 600
         os.utime(article, (long_ago, long_ago))
-        wall, peak, _ = timed([*command, "check"], REPO)
+        wall, peak, _ = run([*command, "check"], REPO, ok=(0, 1))  # (a check with errors exits 1)
         times["check after one article edited"].append((wall, peak))
     print(f"\n`build.py check` on {args.size:,} articles, publication theme, medians of {args.runs} (wall s; peak MiB)\n")
     print(f"findings of the cold check: {findings}\n")

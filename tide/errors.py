@@ -13,6 +13,7 @@ class BuildError:
     path: str
     line: int
     message: str
+    kind: str = field(default="", compare=False)  # what it is about, for tools that sort problems ("link": a link or image that points nowhere)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
@@ -34,8 +35,8 @@ class ErrorList:
     errors: list[BuildError] = field(default_factory=list)
     warnings: list[BuildError] = field(default_factory=list)  # worth fixing, not worth failing the build
 
-    def add(self, path: Path | str, line: int, message: str) -> None:
-        self.errors.append(BuildError(self.display(path), line, message))
+    def add(self, path: Path | str, line: int, message: str, kind: str = "") -> None:
+        self.errors.append(BuildError(self.display(path), line, message, kind))
 
     def warn(self, path: Path | str, line: int, message: str) -> None:
         self.warnings.append(BuildError(self.display(path), line, f"warning: {message}"))

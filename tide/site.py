@@ -368,22 +368,22 @@ def _check_links(
         what = f"{link.kind} '{link.written}'"
         target = link.target
         if target is None:
-            errors.add(path, link.line, f"{what} points outside content/")
+            errors.add(path, link.line, f"{what} points outside content/", "link")
         elif target in by_rel:
             fragment = unquote(link.written.partition("#")[2])
             if fragment and fragment not in {h.id for h in by_rel[target].headings}:
-                errors.add(path, link.line, f"{what}: {target} has no heading with id '{fragment}'")
+                errors.add(path, link.line, f"{what}: {target} has no heading with id '{fragment}'", "link")
         elif target in held_back:
             why = "a draft" if held_back[target].draft else "dated in the future"
-            errors.add(path, link.line, f"{what} points to {target}, which is {why} and not published")
+            errors.add(path, link.line, f"{what} points to {target}, which is {why} and not published", "link")
         elif target in sources:
             continue  # the target has errors of its own, reported at that file
         elif target in media.broken:
-            errors.add(path, link.line, f"{what}: content/{target} {media.broken[target]}")
+            errors.add(path, link.line, f"{what}: content/{target} {media.broken[target]}", "link")
         elif target not in media.files and not (content / target).is_file():
-            errors.add(path, link.line, f"{what} points to content/{target}, which does not exist")
+            errors.add(path, link.line, f"{what} points to content/{target}, which does not exist", "link")
         elif not target.startswith("media/"):
-            errors.add(path, link.line, f"{what}: only files in content/media/ are published")
+            errors.add(path, link.line, f"{what}: only files in content/media/ are published", "link")
 
 
 def _newest_first(e: Entry) -> tuple[float, str]:

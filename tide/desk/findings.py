@@ -114,7 +114,7 @@ def from_build(errors: list[BuildError], warnings: list[BuildError], settings: S
     found = []
     for problem, warned in [(e, False) for e in errors] + [(w, True) for w in warnings]:
         message = problem.message.removeprefix("warning: ")
-        rule = "link" if message.startswith(("link '", "image '")) else "build"
+        rule = "link" if problem.kind == "link" else "build"
         finding = settings.finding(problem.path, problem.line, rule, message)
         if finding is not None:
             found.append(Finding(finding.path, finding.line, rule, "warning" if warned else finding.severity, message))

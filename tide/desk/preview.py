@@ -112,16 +112,17 @@ class DeskPreview:
             return None
         graph = self.graph(last)
         rel = graph.rel_at.get(page)
-        record = builder.cache.index.get(rel) if rel else None
-        if rel is None or record is None or record.doc is None or record.rendered is None:
+        compiled = builder.compiled(rel) if rel else None
+        if rel is None or compiled is None:
             return None
         paths = preview.paths
         config = last.site.config
         rules = self.settings(config, paths.content / "site.yaml")
-        source = Source(rel, f"content/{rel}", paths.content / rel, record.doc, record.rendered)
+        doc, rendered = compiled
+        source = Source(rel, f"content/{rel}", paths.content / rel, doc, rendered)
         now = builder.options.now or datetime.now().astimezone()
         found = source_findings(source, rules, config.summary_length, now)
-        found += [f for f in duplicate_titles(graph.titles.get(" ".join(record.doc.title.split()), []), rules) if f.path == source.path]
+        found += [f for f in duplicate_titles(graph.titles.get(" ".join(doc.title.split()), []), rules) if f.path == source.path]
         found += list(image_weight(last.site.media, [source], rules, unused=False))
         return sorted(found)
 
