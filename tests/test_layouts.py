@@ -277,3 +277,25 @@ def test_a_build_right_after_a_theme_build_finds_nothing_to_draw(project: Projec
     again = project.build()
     assert again.path == "bodies" and again.rendered == 0 and again.written == []
     assert tree_digest(project.site) == clean(project)
+
+
+def test_a_fragment_call_counts_its_template_among_the_pages_templates() -> None:
+    assert facts(ENV, '{{ fragment("partials/card.html", item) }}').refs == frozenset({"partials/card.html"})
+    assert facts(ENV, "{{ fragment(name, item) }}").refs is None  # computed: the page depends on every template
+
+
+def test_a_fragment_is_drawn_once_per_item_sees_only_its_item_and_says_where_it_fails(project: Project) -> None:
+    """Every list page shows the card as drawn once; an edit to the card's template redraws
+    them; a card that reads the page's own names fails at its own line."""
+    small_site(project)
+    project.build()
+    before = project.read("tags/xiao-mi/index.html")
+    assert before.count('class="card"') == 2
+    edit(project, "partials/card.html", '<p class="card-summary">', '<p class="card-summary" data-edited>')
+    project.build()
+    for page in ("index.html", "tags/xiao-mi/index.html", "categories/shen-du/index.html"):
+        assert project.read(page).count("data-edited") == project.read(page).count('class="card"') > 0
+    assert tree_digest(project.site) == clean(project)
+    edit(project, "partials/card.html", "<h2", "<span>{{ path }}</span>\n<h2")
+    failed = " ".join(project.errors())
+    assert "partials/card.html:" in failed and "'path' is undefined" in failed, failed

@@ -38,7 +38,7 @@ def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
         ast = env.parse(source)
     except jinja2.TemplateSyntaxError:  # rendering reports it; a parent not known reuses nothing
         return TemplateFacts(frozenset(), None, frozenset(), frozenset(), False, frozenset(), None)
-    found = set(meta.find_referenced_templates(ast))
+    found = set(meta.find_referenced_templates(ast)) | set(_fragments(ast))
     extends = list(ast.find_all(nodes.Extends))
     top = [n for n in ast.body if isinstance(n, nodes.Extends)]
     parent: str | None = ""
@@ -54,6 +54,15 @@ def facts(env: jinja2.Environment, source: str) -> TemplateFacts:
         blocks=frozenset(b.name for b in ast.find_all(nodes.Block)),
         captured=_captured(ast),
     )
+
+
+def _fragments(ast: nodes.Template) -> Iterator[str | None]:
+    """The templates drawn by ``fragment(name, item)`` calls (``templates.Templates.fragment``);
+    None for a name computed at run time."""
+    for call in ast.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "fragment":
+            first = call.args[0] if call.args else None
+            yield first.value if isinstance(first, nodes.Const) and isinstance(first.value, str) else None
 
 
 # Statements that gather what is inside them into a value instead of writing it where it stands.

@@ -91,12 +91,43 @@ class Templates:
         self.env.filters.update(helpers(config))
         self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}  # readable Chinese in JSON-LD
         self.env.globals.update(globals_, url=self.env.filters["url"], abs_url=self.env.filters["abs_url"])
+        self.env.globals["fragment"] = self.fragment
         self._globals = dict(self.env.globals)
+        self._fragments: dict[tuple[str, int], tuple[Markup, frozenset[str]]] = {}
 
     def set_globals(self, **values: Any) -> None:
         """Give templates these names for the builds that follow."""
         self.env.globals.update(values)
         self._globals = dict(self.env.globals)  # (flat: Jinja copies a template's globals for each page from a ChainMap, 25 µs a page)
+        self._fragments = {}  # (a build's entries are new objects, and what they show may have changed)
+
+    def fragment(self, name: str, item: Any) -> Markup:
+        """``fragment("partials/card.html", item)``: template ``name`` drawn with ``item`` and the
+        globals only, once per build for each item, and the same text on every page that shows
+        it (an article's card is on its tag, category, author and home pages: escaped and
+        formatted once, not four times). What the first drawing read is noted again on every
+        page that takes the text (``layouts.facts`` counts ``name`` among the page's templates)."""
+        found = self._fragments.get((name, id(item)))
+        if found is None:
+            found = self._fragments[(name, id(item))] = self._draw_fragment(name, item)
+        text, reads = found
+        tracker = self.env.tracker
+        if reads and tracker is not None and tracker.current is not None:
+            tracker.current |= reads
+        return text
+
+    def _draw_fragment(self, name: str, item: Any) -> tuple[Markup, frozenset[str]]:
+        template = self.env.get_template(name)
+        ctx = new_context(self.env, template.name, template.blocks, {**self._globals, "item": item}, shared=True, globals=self._globals)
+        tracker = self.env.tracker
+        if tracker is None or tracker.current is None:
+            return Markup(self.env.concat(template.root_render_func(ctx))), frozenset()
+        outer, handed = tracker.current, tracker.handed
+        tracker.current, tracker.handed = set(), set()  # (everything it reads, as if on a page that was handed nothing)
+        try:
+            return Markup(self.env.concat(template.root_render_func(ctx))), frozenset(tracker.current)
+        finally:
+            tracker.current, tracker.handed = outer, handed
 
     def refresh(self) -> None:
         """Read every template once per build into ``sources`` (name -> text; ``deps`` digests them
