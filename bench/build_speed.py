@@ -19,15 +19,22 @@ publication's own theme, which makes half as many pages again, each fuller.
 ``--python`` names the interpreters that run ours (each with our requirements installed, such as
 ``.venv-3.13/bin/python`` from ``make test-all``); each gets its rows, in the same turns.
 
-Two rows are not builds (leave them out with --no-floor): every article body converted by
+Ours has two more scenarios: its output folder deleted with the cache kept (a fresh clone with
+.cache/ restored: every page drawn, no source converted), and that build's draw lap, read from
+the report it wrote (drawing and writing every page).
+
+Three rows are not builds (leave them out with --no-floor): every article body converted by
 Python-Markdown on every core and nothing else, with tide's converter and with the stock one
-the issue measured (bench/markdown_alone.py). Their cold time beside Hugo's is the floor under
-any cold build that uses Python-Markdown.
+the issue measured (bench/markdown_alone.py): their cold time beside Hugo's is the floor under
+any cold build that uses Python-Markdown; and every page of the publication theme rendered by
+Jinja2 alone from plain objects (bench/jinja_alone.py): its time beside our draw lap is the floor
+under drawing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -42,7 +49,9 @@ REPO = HERE.parent
 SHARED = REPO.parent / "shared" / "bench"
 WORK = Path(os.environ.get("TIDE_BENCH_DIR", "/tmp/tide-bench"))
 PEERS = HERE / ".peers"
-SCENARIOS = ["cold", "nothing changed", "one article edited", "template edited", "stylesheet edited"]
+WARM = "site/ deleted, cache kept"
+DRAW_LAP = "  of which drawing and writing pages"  # the draw lap of the scenario above (from the build's report)
+SCENARIOS = ["cold", "nothing changed", "one article edited", "template edited", "stylesheet edited", WARM, DRAW_LAP]
 
 
 def run(cmd: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
@@ -93,6 +102,7 @@ def append(path: Path, text: str) -> None:
 
 class Tool:
     name = ""
+    labels: dict[str, str] = {}  # scenario -> what it is called in this tool's rows
 
     def __init__(self, size: int, python: str = sys.executable) -> None:
         self.size, self.src, self.python = size, corpus(size), python
@@ -151,6 +161,11 @@ class Ours(Tool):
         written = re.search(r"(\d+) files written", out)
         return wall, peak, int(written[1]) if written else files_newer(self.root / "site", since)
 
+    def draw_lap(self) -> tuple[float, int, int]:
+        """The last build's draw lap (drawing and writing pages), from the report it wrote."""
+        report = json.loads((self.root / ".cache" / "report.json").read_text(encoding="utf-8"))
+        return report["timings"]["draw"], 0, -1
+
     def edit(self, scenario: str, n: int) -> bool:
         if scenario == "one article edited":
             append(self.article, f"\n基准编辑第 {n} 次。\n")
@@ -163,6 +178,8 @@ class Ours(Tool):
             )
         elif scenario == "stylesheet edited":
             append(self.root / "templates" / "static" / "style.css", f".bench-{n} {{ color: red }}\n")  # a rule: minifying drops comments
+        elif scenario == WARM:
+            shutil.rmtree(self.root / "site")  # (a fresh clone with .cache/ restored: issue 21's drawing target)
         return True
 
 
@@ -189,6 +206,7 @@ class MarkdownAlone(Tool):
     else (``markdown_alone.py``). Its cold time beside Hugo's is the floor under our cold build."""
 
     name = "Python-Markdown alone, tide's converter (no pages)"
+    labels = {"cold": "every body converted"}
     flags: tuple[str, ...] = ()
 
     def __init__(self, size: int, python: str = sys.executable) -> None:
@@ -211,6 +229,23 @@ class MarkdownStock(MarkdownAlone):
 
     name = "Python-Markdown alone, stock extra+toc+codehilite (no pages)"
     flags = ("--stock",)
+
+
+class JinjaAlone(MarkdownAlone):
+    """Not a build: every page of the publication theme rendered by Jinja2 from plain objects on
+    every core (``jinja_alone.py``, on the project ``Ours`` has just built), nothing else. Its
+    time beside our draw lap is the floor under drawing."""
+
+    name = "Jinja2 alone, publication theme (plain objects, no output)"
+    labels = {"cold": "every page rendered"}
+
+    def prepare(self) -> None:
+        compile_tide(self.python)
+        self.root = WORK / f"{Ours.folder}-{self.size}-py{python_version(self.python)}"
+
+    def build(self) -> tuple[float, int, int]:
+        _, peak, out = run([self.python, str(HERE / "jinja_alone.py"), str(self.root)], REPO)
+        return float(re.findall(r"rendered \d+ pages in ([\d.]+) s", out)[-1]), peak, -1  # rendering only: loading the site is not the floor's
 
 
 class Peer(Tool):
@@ -246,8 +281,8 @@ class Peer(Tool):
             append(self.article, f"\n基准编辑第 {n} 次。\n")
         elif scenario == "template edited":
             append(self.root / self.base_template, f"<!-- bench {n} -->\n")
-        elif scenario == "stylesheet edited":
-            return False  # the anchor themes have no stylesheet
+        elif scenario in ("stylesheet edited", WARM):
+            return False  # the anchor themes have no stylesheet; the peers keep no drawn pages to start from
         return True
 
 
@@ -274,6 +309,10 @@ def one_run(tool: Tool, n: int, samples: Samples, skipped: set[str]) -> None:
     tool.clean()
     samples["cold"].append(tool.build())
     for scenario in SCENARIOS[1:]:
+        if scenario == DRAW_LAP:
+            if WARM not in skipped and isinstance(tool, Ours):
+                samples[scenario].append(tool.draw_lap())
+            continue
         if scenario in skipped or not tool.edit(scenario, n):
             skipped.add(scenario)
             continue
@@ -314,7 +353,7 @@ def main() -> int:
     parser.add_argument("--python", nargs="+", default=[sys.executable], help="interpreters that run ours, each with our requirements (default: this one)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    ours: list[type[Tool]] = [OursAnchor, Ours] + ([MarkdownAlone, MarkdownStock] if args.floor else [])
+    ours: list[type[Tool]] = [OursAnchor, Ours] + ([MarkdownAlone, MarkdownStock, JinjaAlone] if args.floor else [])
     peers: list[type[Tool]] = [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
     rows = []
     for size in args.sizes:
@@ -322,16 +361,18 @@ def main() -> int:
         tools += [kind(size, python) for python in args.python for kind in ours[2:]]
         results = measure(tools, args.runs)
         hugo_cold = results.get(Hugo.name, {}).get("cold")
+        labels = {t.name: t.labels for t in tools}
         for name, result in results.items():
             for scenario, value in result.items():
-                if value is None:
-                    rows.append(f"| {size:,} | {name} | {scenario} | n/a | | | |")
+                if value is None:  # (a scenario this tool does not have)
                     continue
+                scenario = labels[name].get(scenario, scenario)
                 wall, peak, written = value
                 ratio = f"{wall / hugo_cold[0]:.2f}x" if hugo_cold else ""
                 files = f"{written:,}" if written >= 0 else "—"
-                rows.append(f"| {size:,} | {name} | {scenario} | {wall:.2f} s | {ratio} | {files} | {peak / 1024:,.0f} MiB |")
-    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; median of {args.runs} run(s); whole commands, start-up included")
+                memory = f"{peak / 1024:,.0f} MiB" if peak else "—"
+                rows.append(f"| {size:,} | {name} | {scenario} | {wall:.2f} s | {ratio} | {files} | {memory} |")
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; median of {args.runs} run(s); whole commands but draw laps and rendering")
     print("| articles | tool | scenario | wall time | vs Hugo cold | files written | peak memory (largest process) |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))

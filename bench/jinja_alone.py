@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The floor under drawing: every page of a built project rendered by Jinja2 alone, from plain
+objects, on every core, and nothing else (no tracking, no signatures, no block taps, no output).
+
+    .venv/bin/python bench/jinja_alone.py PROJECT_ROOT
+
+The project must have been built once (its cache is warm): the site graph comes from
+``Builder.survey``, and every value the templates are handed is copied first, outside the timing,
+into plain ``SimpleNamespace`` objects with every field and property worked out (a body's links
+resolved, a term's articles listed). Not dicts: Jinja looks ``x.name`` up as an attribute first,
+and on a dict each such lookup fails before the item is found, which would make the floor slower
+than it is (and ``pager.items`` would be the dict method). The theme's helpers (``asset``,
+``image``, ``url`` ...) are ours and are part of what a page costs, so they stay; ``fragment`` is
+Jinja's own rendering of the partial, kept per item as ours is.
+
+Prints ``rendered N pages in S s`` (wall, all cores); ``bench/build_speed.py`` shows it as a row
+beside the builds' draw laps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+_PLAIN = (str, int, float, bool, type(None))
+_JOB: tuple[Any, list[tuple[str, dict[str, Any]]]] | None = None  # (environment, pages): inherited by forked workers
+
+
+class Plain:
+    """Copies values into plain objects: every engine object becomes a SimpleNamespace of its
+    fields and properties, once (entries point at each other: older, related, a term's members),
+    filled from a worklist rather than by recursion (a chain of 10,000 older articles)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, Any] = {}
+        self.todo: list[tuple[Any, SimpleNamespace]] = []
+
+    def __call__(self, value: Any) -> Any:
+        found = self._shallow(value)
+        while self.todo:
+            self._fill(*self.todo.pop())
+        return found
+
+    def _shallow(self, value: Any) -> Any:
+        if isinstance(value, _PLAIN) or isinstance(value, tuple) and hasattr(value, "_fields"):  # (headings: named tuples)
+            return value
+        if id(value) in self.seen:
+            return self.seen[id(value)]
+        if isinstance(value, dict):
+            return {k: self._shallow(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._shallow(v) for v in value]
+        if type(value).__module__.startswith("tide."):  # an engine object (entries, terms, pagers, routes ...)
+            out = self.seen[id(value)] = SimpleNamespace()
+            self.seen[id(out)] = out
+            self.todo.append((value, out))
+            return out
+        return value
+
+    def _fill(self, value: Any, out: SimpleNamespace) -> None:
+        names = {f.name for f in dataclasses.fields(value)} if dataclasses.is_dataclass(value) else set(getattr(value, "__dict__", {}))
+        names |= {n for klass in type(value).__mro__ for n, v in vars(klass).items() if isinstance(v, property)}
+        for name in sorted(names - {"tracker", "bodies", "_site", "links"}):
+            try:
+                setattr(out, name, self._shallow(getattr(value, name)))
+            except Exception:  # noqa: BLE001  a property that needs what was left out: templates do not read it
+                continue
+        doc = getattr(value, "doc", None)
+        if doc is not None:  # an entry: its front-matter fields read straight through, as Entry.__getattr__ does
+            for f in dataclasses.fields(doc):
+                if not hasattr(out, f.name):
+                    setattr(out, f.name, self._shallow(getattr(doc, f.name)))
+
+
+def _render_slice(bounds: tuple[int, int]) -> int:
+    assert _JOB is not None
+    env, pages = _JOB
+    for name, context in pages[bounds[0] : bounds[1]]:
+        env.get_template(name).render(context).encode()
+    return bounds[1] - bounds[0]
+
+
+def main() -> int:
+    global _JOB
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    import jinja2
+    from markupsafe import Markup
+
+    from tide.assets import collect
+    from tide.config import BuildOptions, Paths
+    from tide.markup import code_stylesheet
+    from tide.pipeline import Builder
+    from tide.templates import build_helpers, helpers
+
+    root = args.root.resolve()
+    paths = Paths(root, root / "site")
+    with Builder(paths, BuildOptions()) as builder:
+        survey = builder.survey()
+    site, config = survey.site, survey.config
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths.templates),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(helpers(config))
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    plain = Plain()
+    drawn: dict[tuple[str, int], Any] = {}
+
+    def fragment(name: str, item: Any) -> Any:
+        key = (name, id(item))
+        if key not in drawn:
+            drawn[key] = Markup(env.get_template(name).render(item=item))
+        return drawn[key]
+
+    assets = collect(paths.static, {"code.css": code_stylesheet()}, True)
+    view = plain({k: v for k, v in vars(_site_view(site)).items() if k != "_site"})
+    env.globals.update(
+        site=SimpleNamespace(**view), data=config.data, fragment=fragment, url=env.filters["url"], abs_url=env.filters["abs_url"], **build_helpers(site, assets)
+    )
+    pages = [(r.template, {**plain(r.context), "path": r.path}) for r in survey.routes]
+    for name in {name for name, _ in pages}:
+        env.get_template(name)  # compiled before the clock starts, as a build's bytecode cache has them
+    _JOB = (env, pages)
+    jobs = max(1, args.jobs)
+    step = max(1, len(pages) // (jobs * 8))
+    slices = [(i, min(len(pages), i + step)) for i in range(0, len(pages), step)]
+    started = time.perf_counter()
+    if jobs > 1:
+        with get_context("fork").Pool(jobs) as pool:
+            done = sum(pool.imap_unordered(_render_slice, slices))
+    else:
+        done = sum(map(_render_slice, slices))
+    print(f"rendered {done} pages in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _site_view(site: Any) -> Any:
+    """What templates see as ``site``, with its collections as attributes (``SiteView`` looks them up on use)."""
+    from tide.site import SiteView
+
+    view = SiteView(site)
+    for name in (*SiteView.COLLECTIONS, "now"):
+        setattr(view, name, getattr(view, name))
+    return view
+
+
+if __name__ == "__main__":
+    sys.exit(main())
