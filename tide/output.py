@@ -21,6 +21,7 @@ import posixpath
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -47,7 +48,7 @@ class Writer:
         self.written: list[str] = []
         self.deleted: list[str] = []
         self._staged: dict[str, Staged] = {}  # file -> where its new bytes are
-        self._stage: _Stage | None = None  # the staging file this process appends to
+        self.store = Store(str(self.dir), self.fresh, str(self.staging))
 
     def __enter__(self) -> Writer:
         _remove(self.staging)  # (left by a build that crashed)
@@ -82,20 +83,10 @@ class Writer:
     def write(self, rel: str, data: bytes) -> None:
         self.note(rel, self.store(rel, data))
 
-    def store(self, rel: str, data: bytes) -> Staged:
-        """Write without noting it: a forked worker stores, and the parent notes where (``note``)."""
-        if not self.fresh:
-            if self._stage is None or self._stage.pid != os.getpid():  # (a forked worker opens its own)
-                self._stage = _Stage(self.staging)
-            return self._stage.append(data)
-        _create(os.path.join(self.dir, rel), data)
-        return "", 0, len(data)
-
     def flush(self) -> None:
         """Push what this process stored to its staging file: a pool worker calls this before it
         reports pages (it may be ended without closing anything)."""
-        if self._stage is not None and self._stage.pid == os.getpid():
-            self._stage.flush()
+        self.store.flush()
 
     def note(self, rel: str, where: Staged) -> None:
         """``rel`` was stored (by this process or a worker) and is to be committed."""
@@ -133,6 +124,7 @@ class Writer:
                 _prune_empty(self.output / folder / "-", self.output)
             _remove(self.staging)
         self.written, self.deleted, self._staged, self.fresh = [], [], {}, False
+        self.store = Store(str(self.output), False, str(self.staging))
 
     def _commit_some(self, rels: list[str]) -> None:
         """Write these staged files over their outputs."""
@@ -156,9 +148,38 @@ class Writer:
         self.written, self._staged = [], {}
 
     def _close_stage(self) -> None:
-        if self._stage is not None and self._stage.pid == os.getpid():
-            self._stage.close()
-        self._stage = None
+        stage = _STAGES.pop(str(self.staging), None)
+        if stage is not None and stage.pid == os.getpid():
+            stage.close()
+
+
+@dataclass(frozen=True)
+class Store:
+    """``store(rel, data)``: put a file's bytes where the commit finds them, without noting it
+    (a worker stores, and the parent notes where: ``Writer.note``). Small and picklable, so that
+    worker processes store what they make themselves: in a first build, straight into the folder
+    being built; later, appended to a staging file of their own (one per process)."""
+
+    dir: str
+    fresh: bool
+    staging: str
+
+    def __call__(self, rel: str, data: bytes) -> Staged:
+        if self.fresh:
+            _create(os.path.join(self.dir, rel), data)
+            return "", 0, len(data)
+        stage = _STAGES.get(self.staging)
+        if stage is None or stage.pid != os.getpid():  # (a forked worker opens its own)
+            stage = _STAGES[self.staging] = _Stage(Path(self.staging))
+        return stage.append(data)
+
+    def flush(self) -> None:
+        stage = _STAGES.get(self.staging)
+        if stage is not None and stage.pid == os.getpid():
+            stage.flush()
+
+
+_STAGES: dict[str, _Stage] = {}  # staging folder -> the staging file this process appends to
 
 
 class _Stage:

@@ -265,7 +265,8 @@ class Builder:
             return None
         from .search import index_site
 
-        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.write, self.options.jobs, None if writer.fresh else self.paths.output)
+        output = None if writer.fresh else self.paths.output
+        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output)
         for rel in sorted(found.gone):
             writer.delete(rel)
         self.search_stale = False

@@ -23,7 +23,7 @@ import rjsmin  # noqa: E402
 import xxhash  # noqa: E402
 
 from .fold import client_table  # noqa: E402
-from .index import FOLDER, FORMAT, Files, Source, build  # noqa: E402
+from .index import FOLDER, FORMAT, Files, Note, Source, Store, build  # noqa: E402
 
 __all__ = ["FOLDER", "Files", "index_site"]
 
@@ -31,13 +31,14 @@ CLIENT = Path(__file__).with_name("client.js")
 
 
 def index_site(
-    site: Any, state: Path | None, standing: Callable[[str], bool], write: Callable[[str, bytes], None], jobs: int | None = None, output: Path | None = None
+    site: Any, state: Path | None, standing: Callable[[str], bool], store: Store, note: Note, jobs: int | None = None, output: Path | None = None
 ) -> Files:
     """The index files of ``site``'s articles (drafts and future ones only when the site shows
     them: the preview's). ``state``: the index's account of its files in the cache (saved by
     ``Files.save`` once they are in the output); ``standing(path)``: the output holds that file
-    as last written; ``write(path, data)``: into the output; ``output``: its folder (files of an
-    index this one has no account of are deleted from it)."""
+    as last written; ``store(path, data)``: into the output, from any process (picklable),
+    and ``note(path, where)`` told here of each; ``output``: its folder (files of an index this
+    one has no account of are deleted from it)."""
     articles = site.articles[::-1]  # oldest first
     # What the index holds of an article follows from its file (body_key: the hash of its bytes,
     # front matter too), its address, and the site's authors and timezone (names, dates): one
@@ -50,7 +51,7 @@ def index_site(
         return Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
 
     by_key = {e.body_key: e for e in articles}
-    return build(digests, describe, lambda key: str(by_key[key].body), state, standing, client(), write, jobs, output)
+    return build(digests, describe, lambda key: str(by_key[key].body), state, standing, client(), store, note, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:

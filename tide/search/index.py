@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import xxhash
 
@@ -38,18 +39,27 @@ class Source:
     body_key: str  # the converted body in the build's store
 
 
+Store = Callable[[str, bytes], Any]  # (path, bytes) -> where they went; picklable: worker processes store what they make
+Note = Callable[[str, Any], None]  # (path, where a Store put it): told in this process
+
+
 @dataclass(slots=True)
 class Files:
-    written: set[str] = field(default_factory=set)  # handed to ``write``
+    written: set[str] = field(default_factory=set)  # stored and noted
     kept: set[str] = field(default_factory=set)  # standing as the last build wrote them
     gone: set[str] = field(default_factory=set)  # written by an earlier build, no longer part of the index: to delete
     state: dict = field(default_factory=dict)  # type: ignore[type-arg]
     state_file: Path | None = None
-    write: Callable[[str, bytes], None] | None = None
+    store: Store | None = None
+    note: Note | None = None
 
     def put(self, rel: str, data: bytes) -> None:
-        assert self.write is not None
-        self.write(rel, data)
+        assert self.store is not None
+        self.noted(rel, self.store(rel, data))
+
+    def noted(self, rel: str, where: Any) -> None:
+        if self.note is not None:
+            self.note(rel, where)
         self.written.add(rel)
 
     def save(self) -> None:
@@ -72,22 +82,25 @@ def build(
     state_file: Path | None,
     standing: Callable[[str], bool],
     client: bytes,
-    write: Callable[[str, bytes], None],
+    store: Store,
+    note: Note | None = None,
     jobs: int | None = None,
     output: Path | None = None,
 ) -> Files:
     """Write every file of the index that the output does not hold already, as each part is made
     (at 10,000 articles the whole index is 200 MB: never held at once). ``digests``: what each
     article is (anything that changes what the index holds of it changes its digest), oldest
-    first; ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a converted body; ``standing(path)``: whether the output holds that
-    file as the last build wrote it; ``output``: the output folder, looked through for files of
-    an index this one has no account of (a cache cleared, a new format) to delete them."""
+    first; ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a
+    converted body; ``standing(path)``: whether the output holds that file as the last build
+    wrote it; ``store``, ``note``: a file's bytes stored (by the worker that made them) and where
+    they went told here; ``output``: the output folder, looked through for files of an index
+    this one has no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
     if output is not None:  # (the output as it stands: a folder listed once, not 35,000 files statted)
         standing = _Listing(output, standing)
     before = _owned(state)
     parts = [_part(digests, i) for i in range(0, len(digests), PART)]
-    files = Files(write=write)
+    files = Files(store=store, note=note)
     todo = []
     for part in parts:
         known = state["parts"].get(part.name)
@@ -96,12 +109,16 @@ def build(
             files.kept.update(owned)
         else:
             todo.append(part)
-    for part, (buckets, made, fragments) in zip(todo, _made(todo, describe, body, jobs), strict=True):
+    for part, (buckets, made, fragments) in zip(todo, _made(todo, describe, body, jobs, store, state["files"], standing), strict=True):
         state["parts"][part.name] = {"buckets": buckets, "files": sorted(made)}
-        for stem, data in made.items():
-            files.put(f"{FOLDER}/p/{part.name}/{stem}.bin", data)
-        for n, data in enumerate(fragments, part.first):
-            _file(files, state, standing, f"{FOLDER}/f/{n}.json", data)  # (mostly the same article, in a part that changed around it)
+        for stem, where in made.items():
+            files.noted(_bucket_file(part.name, stem), where)
+        for n, (digest, where) in enumerate(fragments, part.first):
+            if where is None:
+                files.kept.add(_fragment(n))
+            else:
+                files.noted(_fragment(n), where)
+                state["files"][_fragment(n)] = digest
     manifest = {
         "format": FORMAT,
         "articles": len(digests),
@@ -143,7 +160,7 @@ class _Listing:
 
 def _owned(state: dict) -> set[str]:  # type: ignore[type-arg]
     """Every file an account says its index wrote: its parts' files, and the single files."""
-    parts = {f"{FOLDER}/p/{name}/{stem}.bin" for name, part in state["parts"].items() for stem in part["files"]}
+    parts = {_bucket_file(name, stem) for name, part in state["parts"].items() for stem in part["files"]}
     return parts | set(state["files"])
 
 
@@ -164,22 +181,41 @@ def _part(digests: Sequence[str], first: int) -> _Part:
 
 
 def _part_files(part: _Part, stems: list[str]) -> list[str]:
-    return [f"{FOLDER}/p/{part.name}/{stem}.bin" for stem in stems] + [f"{FOLDER}/f/{n}.json" for n in range(part.first, part.first + part.count)]
+    return [_bucket_file(part.name, stem) for stem in stems] + [_fragment(n) for n in range(part.first, part.first + part.count)]
 
 
-def _made(todo: list[_Part], describe: Callable[[int], Source], body: Callable[[str], str], jobs: int | None):  # type: ignore[no-untyped-def]
-    """Each part's (bucket files, fragments), in order, on every core when there are several; a
-    part's articles are described and their bodies read when it is handed out, and only a few
-    parts are out at once."""
+def _bucket_file(part: str, stem: str) -> str:
+    return f"{FOLDER}/p/{part}/{stem}.bin"
 
-    def work(part: _Part) -> list[tuple[Source, str]]:
+
+def _fragment(n: int) -> str:
+    return f"{FOLDER}/f/{n}.json"
+
+
+def _made(  # type: ignore[no-untyped-def]
+    todo: list[_Part],
+    describe: Callable[[int], Source],
+    body: Callable[[str], str],
+    jobs: int | None,
+    store: Store,
+    digests: dict[str, str],
+    standing: Callable[[str], bool],
+):
+    """Each part's (bucket count, where its bucket files went, and for each fragment its digest
+    and where it went: None when the output holds it already), in order, on every core when there
+    are several. The files are stored by the process that made them (a parent writing 35,000
+    files took as long as the two workers encoding them). A part's articles are described and
+    their bodies read when it is handed out, and only a few parts are out at once."""
+
+    def work(part: _Part) -> tuple[str, list[tuple[Source, str]], dict[int, str], Store]:
         chunk = [describe(n) for n in range(part.first, part.first + part.count)]
-        return [(s, body(s.body_key)) for s in chunk]
+        held = {n: digests[rel] for n in range(part.first, part.first + part.count) if (rel := _fragment(n)) in digests and standing(rel)}
+        return part.name, [(s, body(s.body_key)) for s in chunk], held, store
 
     jobs = jobs or os.cpu_count() or 1
     if len(todo) < 2 or jobs == 1:
         for part in todo:
-            yield make_part(work(part))
+            yield make_part(*work(part), first=part.first)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -189,16 +225,20 @@ def _made(todo: list[_Part], describe: Callable[[int], Source], body: Callable[[
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=pool_context()) as pool:
         pending: deque = deque()  # type: ignore[type-arg]
         for part in todo:
-            pending.append(pool.submit(make_part, work(part)))
+            pending.append(pool.submit(make_part, *work(part), first=part.first))
             if len(pending) > jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-def make_part(articles: list[tuple[Source, str]]) -> tuple[int, dict[str, bytes], list[bytes]]:
+def make_part(
+    name: str, articles: list[tuple[Source, str]], held: dict[int, str], store: Store, first: int = 0
+) -> tuple[int, dict[str, Any], list[tuple[str, Any]]]:
+    """Part ``name``'s files made and stored: (bucket count, bucket file stem -> where it went,
+    per article (fragment digest, where it went or None when ``held`` says the output has it))."""
     texts, fragments, titles = [], [], []
-    for source, html in articles:
+    for n, (source, html) in enumerate(articles, first):
         text = searchable(source.title, list(source.labels), html)
         texts.append(text.text)
         titles.append(len(source.title))
@@ -211,9 +251,14 @@ def make_part(articles: list[tuple[Source, str]]) -> tuple[int, dict[str, bytes]
             "headings": text.headings,
             "text": text.text,
         }
-        fragments.append(json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode())
+        data = json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode()
+        digest = xxhash.xxh3_64_hexdigest(data)
+        fragments.append((digest, None if held.get(n) == digest else store(_fragment(n), data)))  # (mostly the same article, in a part that changed around it)
     buckets, made = encode_part(texts, titles)
-    return buckets, made, fragments
+    stored = {stem: store(_bucket_file(name, stem), data) for stem, data in made.items()}
+    if hasattr(store, "flush"):
+        store.flush()  # (a pool worker may be ended without closing anything)
+    return buckets, stored, fragments
 
 
 def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]
