@@ -77,3 +77,17 @@ def test_a_page_deleted_by_hand_is_written_again_when_its_page_is_looked_at(proj
     base.write_text(base.read_text() + "{# a note for theme editors #}\n")
     result = project.build()
     assert page.read_bytes() == before and result.written == ["articles/a/index.html"]
+
+
+def test_a_process_that_takes_the_number_of_one_that_ended_appends_after_its_bytes(tmp_path: Path) -> None:
+    """Staging files are named by process number: the draw's workers end before the search's
+    start, and a new worker may get the number (and so the staging file) of one that ended."""
+    site = tmp_path / "site"
+    site.mkdir()
+    with output.Writer(site, [], fresh=False) as writer:
+        writer.note("a.html", writer.store("a.html", b"first process"))
+        writer.flush()
+        output._STAGES.pop(str(writer.staging))  # that process ended; this one has its number
+        writer.note("b.html", writer.store("b.html", b"second"))
+        writer.commit()
+    assert (site / "a.html").read_bytes() == b"first process" and (site / "b.html").read_bytes() == b"second"

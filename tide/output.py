@@ -191,7 +191,7 @@ class _Stage:
         self.pid = os.getpid()
         self.name = str(self.pid)
         self.fd = os.open(folder / self.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-        self.size = 0  # bytes stored, written or not
+        self.size = os.fstat(self.fd).st_size  # bytes stored, written or not (a process that ended may have had this number, and this file)
         self.pending: list[bytes] = []
         self.pending_size = 0
 

@@ -221,7 +221,9 @@ def _made(  # type: ignore[no-untyped-def]
     from concurrent.futures import ProcessPoolExecutor
 
     from ..processes import pool_context
+    from .terms import tables
 
+    tables()  # (made once here, where forked workers inherit it, not once in each)
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=pool_context()) as pool:
         pending: deque = deque()  # type: ignore[type-arg]
         for part in todo:
