@@ -47,7 +47,10 @@ Array = NDArray[Any]
 
 
 def _fnv(h: Array | int, c: Array) -> Array:
-    out: Array = ((np.uint64(h) ^ c.astype(np.uint64)) * np.uint64(FNV_PRIME)) & np.uint64(MASK32)
+    out: Array = c.astype(np.uint64)  # (one new array, then worked on in place)
+    out ^= h if isinstance(h, np.ndarray) else np.uint64(h)
+    out *= np.uint64(FNV_PRIME)
+    out &= np.uint64(MASK32)
     return out
 
 
@@ -91,9 +94,10 @@ def encode_part(texts: list[str], title_lengths: list[int]) -> tuple[int, dict[s
     in_title = np.flatnonzero(pair_pos + (first_code > 0) < np.array(title_lengths, dtype=np.int32)[pair_doc])
 
     buckets = bucket_count(2 * len(pair_pos) + len(single_at) // 2)  # (about the bytes they make)
-    pair_bucket = (_fnv(_fnv(FNV_START, first_code), second_code) % np.uint64(buckets)).astype(np.int32)
+    last = np.uint64(buckets - 1)  # (a power of two: ``& last`` is ``% buckets``, without a division per key)
+    pair_bucket = (_fnv(_fnv(FNV_START, first_code), second_code) & last).astype(np.int32)
     single_code = codes[single_at]
-    single_bucket = (_fnv(FNV_START, single_code) % np.uint64(buckets)).astype(np.int32)
+    single_bucket = (_fnv(FNV_START, single_code) & last).astype(np.int32)
     del codes
     streams = [
         _stream(TITLE, pair_bucket[in_title], [first_code[in_title], second_code[in_title]], dense, pair_doc[in_title], None),
@@ -210,7 +214,9 @@ def _sorted(bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None
         to_dense, to_code = dense
         packed = bucket.astype(np.uint64) << np.uint64(64 - _BUCKET_BITS)
         for i, c in enumerate(chars):
-            packed |= to_dense[c].astype(np.uint64) << np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))
+            dense_c = to_dense[c]  # (uint64 already: shifted in place, no copy)
+            dense_c <<= np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))
+            packed |= dense_c
         packed |= np.arange(n, dtype=np.uint64)
         packed.sort()
         order: Array = (packed & np.uint64((1 << _AT_BITS) - 1)).astype(np.int32)
