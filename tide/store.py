@@ -166,6 +166,16 @@ class SQLiteFile:
         self._conn = None
 
 
+_BODY_STORES: dict[Path, BodyStore] = {}  # in a worker process: the stores it was sent, by file
+
+
+def _body_store(path: Path) -> BodyStore:
+    found = _BODY_STORES.get(path)
+    if found is None:
+        found = _BODY_STORES[path] = BodyStore(path)
+    return found
+
+
 class BodyMissing(LookupError):
     """The index points at a body the store does not have: the cache was damaged (a full build
     finds these before drawing and converts their sources again; ``Builder._bodies_lost``)."""
@@ -175,6 +185,10 @@ class BodyStore(SQLiteFile):
     """Compiled HTML bodies by content hash."""
 
     wrote = False  # this process added bodies: ``checkpoint`` before it ends
+
+    def __reduce__(self) -> tuple[Callable[[Path], BodyStore], tuple[Path]]:
+        """Sent to a worker process as its file: the worker opens it once for all its tasks."""
+        return _body_store, (self.path,)
 
     def _opened(self, db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")

@@ -50,8 +50,8 @@ def index_site(
         e = articles[n]
         return Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
 
-    by_key = {e.body_key: e for e in articles}
-    return build(digests, describe, lambda key: str(by_key[key].body), state, standing, client(), store, note, jobs, output)
+    body = articles[0].bodies.get if articles else str  # (the build's body store: picklable, read by the worker making a part)
+    return build(digests, describe, body, state, standing, client(), store, note, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:

@@ -207,10 +207,10 @@ def _made(  # type: ignore[no-untyped-def]
     files took as long as the two workers encoding them). A part's articles are described and
     their bodies read when it is handed out, and only a few parts are out at once."""
 
-    def work(part: _Part) -> tuple[str, list[tuple[Source, str]], dict[int, str], Store]:
+    def work(part: _Part) -> tuple[str, list[Source], dict[int, str], Store, Callable[[str], str]]:
         chunk = [describe(n) for n in range(part.first, part.first + part.count)]
         held = {n: digests[rel] for n in range(part.first, part.first + part.count) if (rel := _fragment(n)) in digests and standing(rel)}
-        return part.name, [(s, body(s.body_key)) for s in chunk], held, store
+        return part.name, chunk, held, store, body
 
     jobs = jobs or os.cpu_count() or 1
     if len(todo) < 2 or jobs == 1:
@@ -235,13 +235,15 @@ def _made(  # type: ignore[no-untyped-def]
 
 
 def make_part(
-    name: str, articles: list[tuple[Source, str]], held: dict[int, str], store: Store, first: int = 0
+    name: str, articles: list[Source], held: dict[int, str], store: Store, body: Callable[[str], str], first: int = 0
 ) -> tuple[int, dict[str, Any], list[tuple[str, Any]]]:
     """Part ``name``'s files made and stored: (bucket count, bucket file stem -> where it went,
-    per article (fragment digest, where it went or None when ``held`` says the output has it))."""
+    per article (fragment digest, where it went or None when ``held`` says the output has it)).
+    The bodies are read here (``body``: picklable, read in the worker: the parent sent 100 MB
+    of them to the workers at 10,000 articles)."""
     texts, fragments, titles = [], [], []
-    for n, (source, html) in enumerate(articles, first):
-        text = searchable(source.title, list(source.labels), html)
+    for n, source in enumerate(articles, first):
+        text = searchable(source.title, list(source.labels), body(source.body_key))
         texts.append(text.text)
         titles.append(len(source.title))
         fragment = {
