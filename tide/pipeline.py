@@ -297,6 +297,12 @@ class Builder:
     def _compiled(self) -> dict[str, tuple]:  # type: ignore[type-arg]
         return {rel: (r.doc, r.rendered, r.text_hash) for rel, r in sorted(self.cache.index.items()) if r.doc and r.rendered}
 
+    @property
+    def last_site(self) -> Site | None:
+        """The site graph of the last good build (for the tools around the engine; None before
+        one, or after a failed one)."""
+        return self.last.site if self.last is not None else None
+
     def compiled(self, rel: str) -> tuple[Document, Rendered] | None:
         """One source as the last build compiled it (for the tools around the engine: the cache stays the engine's)."""
         r = self.cache.index.get(rel)

@@ -53,7 +53,7 @@ class _Graph:
     """What the findings of one page need from the site graph, made once per graph (an edit of a
     body alone keeps the graph, and with it every URL and title: ``bodyedit.LastBuild.applies``)."""
 
-    last: Any
+    site: Any
     rel_at: dict[str, str]  # URL -> source
     titles: dict[str, list[tuple[str, int, str]]]  # title -> (path, title line, title) of each published article
 
@@ -65,12 +65,12 @@ class DeskPreview:
         self._graph: _Graph | None = None
         self._settings: tuple[tuple[int, int, int], Settings] | None = None
 
-    def graph(self, last: Any) -> _Graph:
-        if self._graph is None or self._graph.last is not last:
+    def graph(self, site: Any) -> _Graph:
+        if self._graph is None or self._graph.site is not site:
             titles: dict[str, list[tuple[str, int, str]]] = {}
-            for e in last.site.articles:
+            for e in site.articles:
                 titles.setdefault(" ".join(e.doc.title.split()), []).append((f"content/{e.doc.rel}", e.doc.lines.get("title", 1), e.doc.title))
-            self._graph = _Graph(last, {e.url: e.doc.rel for e in (*last.site.articles, *last.site.pages)}, titles)
+            self._graph = _Graph(site, {e.url: e.doc.rel for e in (*site.articles, *site.pages)}, titles)
         return self._graph
 
     def settings(self, config: Any, site_file: Path) -> Settings:
@@ -86,9 +86,9 @@ class DeskPreview:
 
     def built(self, preview: Any, result: Any, errors: list[Any]) -> None:
         """Each preview build's report, beside the command line's (``report.build_report``)."""
-        last = preview.builder.last  # (None after a failed build: then the last settings known, or the defaults)
-        if last is not None:
-            rules = self.settings(last.site.config, preview.paths.content / "site.yaml")
+        site = preview.builder.last_site  # (None after a failed build: then the last settings known, or the defaults)
+        if site is not None:
+            rules = self.settings(site.config, preview.paths.content / "site.yaml")
         else:
             rules = self._settings[1] if self._settings else Settings(dict(RULES))
         warnings = result.warnings if result is not None else []
@@ -107,23 +107,23 @@ class DeskPreview:
     def findings(self, preview: Any, page: str) -> list[Finding] | None:
         """The rules that need one source, on the source shown at ``page`` (None when it shows none)."""
         builder = preview.builder
-        last = builder.last
-        if last is None:
+        site = builder.last_site
+        if site is None:
             return None
-        graph = self.graph(last)
+        graph = self.graph(site)
         rel = graph.rel_at.get(page)
         compiled = builder.compiled(rel) if rel else None
         if rel is None or compiled is None:
             return None
         paths = preview.paths
-        config = last.site.config
+        config = site.config
         rules = self.settings(config, paths.content / "site.yaml")
         doc, rendered = compiled
         source = Source(rel, f"content/{rel}", paths.content / rel, doc, rendered)
         now = builder.options.now or datetime.now().astimezone()
         found = source_findings(source, rules, config.summary_length, now)
         found += [f for f in duplicate_titles(graph.titles.get(" ".join(doc.title.split()), []), rules) if f.path == source.path]
-        found += list(image_weight(last.site.media, [source], rules, unused=False))
+        found += list(image_weight(site.media, [source], rules, unused=False))
         return sorted(found)
 
 
