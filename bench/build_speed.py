@@ -136,8 +136,13 @@ class Ours(Tool):
         self.version = python_version(python)
         self.name = f"{self.name}, Python {self.version}"
 
+    @classmethod
+    def project(cls, size: int, version: str) -> Path:
+        """Where this tool's copy of the corpus is built (kept between runs)."""
+        return WORK / f"{cls.folder}-{size}-py{version}"
+
     def prepare(self) -> None:
-        self.root = WORK / f"{self.folder}-{self.size}-py{self.version}"
+        self.root = self.project(self.size, self.version)
         if not (self.root / "content").exists():
             shutil.copytree(self.src / "content", self.root / "content")
         site_yaml = self.root / "content" / "site.yaml"
@@ -241,7 +246,7 @@ class JinjaAlone(MarkdownAlone):
 
     def prepare(self) -> None:
         compile_tide(self.python)
-        self.root = WORK / f"{Ours.folder}-{self.size}-py{python_version(self.python)}"
+        self.root = Ours.project(self.size, python_version(self.python))
 
     def build(self) -> tuple[float, int, int]:
         _, peak, out = run([self.python, str(HERE / "jinja_alone.py"), str(self.root)], REPO)

@@ -4,14 +4,15 @@ objects, on every core, and nothing else (no tracking, no signatures, no block t
 
     .venv/bin/python bench/jinja_alone.py PROJECT_ROOT
 
-The project must have been built once (its cache is warm): the site graph comes from
+The theme's own environment (``tide.templates.Templates``, settings, filters, ``fragment``) is
+used with no tracker: then its attribute lookup costs what Jinja's own does (measured: the same
+time). The project must have been built once (its cache is warm): the site graph comes from
 ``Builder.survey``, and every value the templates are handed is copied first, outside the timing,
 into plain ``SimpleNamespace`` objects with every field and property worked out (a body's links
 resolved, a term's articles listed). Not dicts: Jinja looks ``x.name`` up as an attribute first,
 and on a dict each such lookup fails before the item is found, which would make the floor slower
 than it is (and ``pager.items`` would be the dict method). The theme's helpers (``asset``,
-``image``, ``url`` ...) are ours and are part of what a page costs, so they stay; ``fragment`` is
-Jinja's own rendering of the partial, kept per item as ours is.
+``image``, ``url`` ...) are ours and are part of what a page costs, so they stay.
 
 Prints ``rendered N pages in S s`` (wall, all cores); ``bench/build_speed.py`` shows it as a row
 beside the builds' draw laps.
@@ -96,45 +97,23 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
-    import jinja2
-    from markupsafe import Markup
-
     from tide.assets import collect
     from tide.config import BuildOptions, Paths
     from tide.markup import code_stylesheet
     from tide.pipeline import Builder
-    from tide.templates import build_helpers, helpers
+    from tide.templates import Templates, build_helpers
 
     root = args.root.resolve()
     paths = Paths(root, root / "site")
     with Builder(paths, BuildOptions()) as builder:
         survey = builder.survey()
     site, config = survey.site, survey.config
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(paths.templates),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
-    env.filters.update(helpers(config))
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    templates = Templates(paths.templates, config, {})  # the theme's environment and helpers, with no tracker: nothing noted
     plain = Plain()
-    drawn: dict[tuple[str, int], Any] = {}
-
-    def fragment(name: str, item: Any) -> Any:
-        key = (name, id(item))
-        if key not in drawn:
-            drawn[key] = Markup(env.get_template(name).render(item=item))
-        return drawn[key]
-
     assets = collect(paths.static, {"code.css": code_stylesheet()}, True)
     view = plain({k: v for k, v in vars(_site_view(site)).items() if k != "_site"})
-    env.globals.update(
-        site=SimpleNamespace(**view), data=config.data, fragment=fragment, url=env.filters["url"], abs_url=env.filters["abs_url"], **build_helpers(site, assets)
-    )
+    templates.set_globals(site=SimpleNamespace(**view), data=config.data, **build_helpers(site, assets))
+    env = templates.env
     pages = [(r.template, {**plain(r.context), "path": r.path}) for r in survey.routes]
     for name in {name for name, _ in pages}:
         env.get_template(name)  # compiled before the clock starts, as a build's bytecode cache has them

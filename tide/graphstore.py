@@ -43,7 +43,7 @@ from .store import BodyStore, Cache, GraphRef, SQLiteFile, digest
 
 ENTRY_CHUNK = 32  # entries to a row: pages show neighbours in date order, which are mostly in one row
 _LISTS = ("articles", "pages", "tags", "categories", "authors")
-_SITE_FIELDS = [f.name for f in fields(Site) if f.name not in ("config", "tracker", *_LISTS)]  # config: set again on loading
+_SITE_FIELDS = [f.name for f in fields(Site) if f.name not in ("config", "tracker", "bodies", *_LISTS)]  # config, bodies: set again on loading
 
 
 @dataclass(slots=True)
@@ -235,7 +235,7 @@ class _Loaded:
         routes = SavedRoutes(self, head["files"])
         self.routes = routes
         site = Site(
-            config=config, tracker=self.tracker,
+            config=config, tracker=self.tracker, bodies=self.bodies,
             articles=self.entries[:n_articles], pages=self.entries[n_articles:], tags=self.terms[:n_tags], categories=self.terms[n_tags:], authors=self.authors,
             **head["site"],
         )  # fmt: skip

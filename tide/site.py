@@ -255,6 +255,7 @@ class Site:
     held_back: dict[str, Document] = field(default_factory=dict)  # drafts and future articles left out
     media: Media = field(default_factory=Media)  # content/media/, processed
     promo_moments: list[datetime] = field(default_factory=list)  # every promo start and end
+    bodies: BodyStore | None = None  # every entry's converted body by ``body_key`` (picklable: a worker process opens it itself)
 
 
 def build_site(
@@ -295,7 +296,7 @@ def build_site(
     link_related(articles, config.related_count, {} if related_memo is None else related_memo)
     authors = _authors(articles, config, content, tracker, errors)
     promos, moments = active_promos(config, selection.now, content, errors)
-    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media, moments)
+    return Site(config, selection.now, articles, pages, tags, categories, authors, promos, tracker, held_back, media, moments, bodies)
 
 
 def permalink(doc: Document, config: SiteConfig) -> str:

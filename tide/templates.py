@@ -11,7 +11,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
-from jinja2.runtime import new_context
+from jinja2.runtime import Context, new_context
 from markupsafe import Markup, escape
 
 from . import seo
@@ -116,9 +116,13 @@ class Templates:
             tracker.current |= reads
         return text
 
+    def _context(self, template: jinja2.Template, names: dict[str, Any]) -> Context:
+        """What ``template`` sees: the globals and ``names``."""
+        return new_context(self.env, template.name, template.blocks, {**self._globals, **names}, shared=True, globals=self._globals)
+
     def _draw_fragment(self, name: str, item: Any) -> tuple[Markup, frozenset[str]]:
         template = self.env.get_template(name)
-        ctx = new_context(self.env, template.name, template.blocks, {**self._globals, "item": item}, shared=True, globals=self._globals)
+        ctx = self._context(template, {"item": item})
         tracker = self.env.tracker
         if tracker is None or tracker.current is None:
             return Markup(self.env.concat(template.root_render_func(ctx))), frozenset()
@@ -151,7 +155,7 @@ class Templates:
         failure becomes a TemplateProblem naming the template line."""
         try:
             template = self.env.get_template(name)
-            ctx = new_context(self.env, template.name, template.blocks, {**self._globals, **context}, shared=True, globals=self._globals)
+            ctx = self._context(template, context)
             if tap is not None:
                 return tap.render(template, ctx)
             try:

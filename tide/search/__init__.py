@@ -50,8 +50,8 @@ def index_site(
         e = articles[n]
         return Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
 
-    body = articles[0].bodies.get if articles else str  # (the build's body store: picklable, read by the worker making a part)
-    return build(digests, describe, body, state, standing, client(), store, note, jobs, output)
+    assert site.bodies is not None  # (a built site has its bodies)
+    return build(digests, describe, site.bodies.get, state, standing, client(), store, note, jobs, output)
 
 
 def _labels(e: Any) -> tuple[str, ...]:
