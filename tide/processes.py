@@ -85,7 +85,7 @@ class Laps:
     """Where a build's time went, phase by phase (the build's report shows them)."""
 
     def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
+        self.last = time.perf_counter()
         self.laps: dict[str, float] = {}
 
     def lap(self, name: str) -> None:

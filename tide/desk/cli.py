@@ -43,7 +43,7 @@ def run_check(paths: Paths, options: BuildOptions, form: str = "text", strict: b
             print(f"fixed {len(changes)} mark(s) in {len({c.split(':')[0] for c in changes})} file(s)", file=out)
             return 0
         # A source's own findings follow from its file and the rules: those of unchanged files are taken from the last check.
-        rules_key = check_key("", repr((rules.severity, rules.credit_words, rules.image_budget, rules.source_budget, survey.config.summary_length)))
+        rules_key = check_key("", repr((rules, survey.config.summary_length)))  # (every setting: one added later counts without a word here)
         unchanged = saved_sources(saved, rules_key, survey.hashes, now) if options.use_cache else {}
         everything, each = editorial(survey, found, rules, paths.content, paths.root, now, unchanged)
         findings = sorted(rules.problems + from_build(survey.errors, survey.warnings, rules) + everything)

@@ -91,11 +91,9 @@ def saved_sources(path: Path, rules: str, hashes: dict[str, str], now: datetime)
         return {}
 
 
-def save_findings(
-    path: Path, key: str, findings: list[Finding], valid_until: datetime | None, rules: str = "", each: dict[str, tuple[str, list[Finding]]] | None = None
-) -> None:
+def save_findings(path: Path, key: str, findings: list[Finding], valid_until: datetime | None, rules: str, each: dict[str, tuple[str, list[Finding]]]) -> None:
     """``each``: source -> (the hash of its file, its own findings), kept for the next check."""
-    sources = {"rules": rules, "each": {rel: [digest, _rows(found)] for rel, (digest, found) in (each or {}).items()}}
+    sources = {"rules": rules, "each": {rel: [digest, _rows(found)] for rel, (digest, found) in each.items()}}
     write_json(
         path, {"key": key, "valid_until": valid_until.isoformat() if valid_until else None, "findings": _rows(findings), "sources": sources}, indent=None
     )
