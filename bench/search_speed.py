@@ -17,8 +17,9 @@ On the corpus of ../shared/bench/make_corpus.py with the publication theme:
   static host would serve it; Pagefind's index files are compressed already), and the time from
   the keystroke to the results drawn (ours: the search page, the median of 5 browser contexts
   started empty; Pagefind: its JS API, the 20 results' data loaded, once). (The server is the
-  standard library's, speaking HTTP/1.0: switched to HTTP/1.1 with connections kept open, its
-  unbuffered small writes met delayed acknowledgements and the first query took 488 ms, not 326);
+  standard library's, in a process of its own, keeping connections open (tests/static_server.py):
+  in the benchmark's own process it shared one interpreter lock with the browser's driver, and
+  the same first query measured 326 ms there and 238 ms apart);
 - recall against Ctrl-F: ``--words`` random two-character CJK words cut from random article
   bodies; for each, the articles whose page text holds it (the page's <main>, read with lxml)
   against what each search returns, and results without the word.
@@ -139,6 +140,8 @@ TYPE_AND_WAIT = """async (q) => {
   });
   return performance.now() - t0;
 }"""
+FETCHED = """() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.slice(1)).filter((p) => p.startsWith('search-index/'))"""
+INDEX_LOADED = """() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/search-index/index.json'))"""
 PAGEFIND_QUERY = """async (q) => {
   const t0 = performance.now();
   const r = await window.pf.search(q);
@@ -151,23 +154,23 @@ PAGEFIND_URLS = "async (q) => { const r = await window.pf.search(q); return Prom
 def browser_figures(site: Path, words: list[str], with_pagefind: bool) -> dict[str, object]:  # noqa: C901
     """Downloads and keystroke-to-results for both, and Pagefind's answers to ``words``."""
     from browser import chromium
-    from static_server import serving
+    from static_server import serving_apart
 
     (site / "pagefind-bench.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
     figures: dict[str, object] = {}
-    with serving(site) as url, chromium() as browser:
+    with serving_apart(site) as url, chromium() as browser:
         samples: dict[int, list[tuple[float, int, int]]] = {n: [] for n in range(len(QUERIES))}
         for _ in range(QUERY_RUNS):  # (each in a new context: an empty cache, a first query again)
             context = browser.new_context()
             page = context.new_page()
-            got: list[tuple[str, bytes]] = []
-            page.on("response", lambda r, got=got: got.append((r.url, r.body())) if "/search-index/" in r.url and r.ok else None)
             page.goto(url + "/search/")
+            page.wait_for_function(INDEX_LOADED)
             for n, query in enumerate(QUERIES):
-                before = len(got)
+                before = page.evaluate(FETCHED) if n else []  # (a first query's bytes count the script and the list of parts)
                 took = page.evaluate(TYPE_AND_WAIT, query)
                 page.wait_for_timeout(300)  # (anything still arriving belongs to this query)
-                samples[n].append((took, sum(len(gzip.compress(body)) for _, body in got[before:]), len(got) - before))
+                paths = page.evaluate(FETCHED)[len(before) :]  # (read from disk after: nothing but the page runs while it is timed)
+                samples[n].append((took, sum(len(gzip.compress((site / p).read_bytes())) for p in paths), len(paths)))
             context.close()
         for n, runs in samples.items():
             figures[f"ours {n}"] = (statistics.median(t for t, _, _ in runs), runs[0][1], runs[0][2])

@@ -1,11 +1,18 @@
 """The built site served as a plain static host would serve it, on 127.0.0.1 (for browsers and audits).
 
-Missing paths get the site's own 404.html with status 404, as on a real host.
+Missing paths get the site's own 404.html with status 404, as on a real host. Connections are kept
+open between requests, as every static host keeps them. ``serving_apart`` runs the server in a
+process of its own, for timings (in the test's process it shares one interpreter lock with the
+browser's driver).
+
+    python tests/static_server.py FOLDER    # prints its URL, serves until stopped
 """
 
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +21,10 @@ from pathlib import Path
 
 
 class _Handler(SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # (connections kept open)
+    disable_nagle_algorithm = True  # (else a response's small writes wait for delayed acknowledgements)
+    wbufsize = -1  # (headers and body leave together; flushed after each response)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
         pass
 
@@ -42,3 +53,21 @@ def serving(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serving_apart(folder: Path) -> Iterator[str]:
+    """``serving``, from a process of its own."""
+    server = subprocess.Popen([sys.executable, __file__, str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    with serving(Path(sys.argv[1])) as url:
+        print(url, flush=True)
+        threading.Event().wait()

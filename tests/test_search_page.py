@@ -167,3 +167,23 @@ def test_more_sort_by_date_and_the_keyboard(browser: Browser, project, tmp_path:
         page.wait_for_function(SHOWN)
         assert page.locator(".search-meta time").first.get_attribute("datetime") == "2025-01-28"
         page.close()
+
+
+def test_an_excerpt_far_into_the_body_and_across_a_folding_piece(browser: Browser, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The excerpt is found in a text folded a piece at a time (client.js): a match 3,000
+    characters in, and one written in traditional characters that straddles two pieces, are each
+    marked, with the heading above them linked."""
+    filler = "甲乙丙丁戊己庚辛壬癸。" * 300
+    project.article("far", title="远处", body=f"{filler}\n\n## 远处一节\n\n这里才说到雷軍的事。\n")
+    project.article("edge", title="边上", body="乙" * 999 + "雷軍说。\n")
+    project.build()
+    fragment = json.loads((project.site / "search-index" / "f" / "1.json").read_text(encoding="utf-8"))
+    assert fragment["text"].index("雷軍") == fragment["body"] + 999  # (雷 ends one piece, 軍 starts the next)
+    with serving(project.site) as url:
+        page = browser.new_page()
+        page.goto(url + "/search/?q=" + quote("雷军"))
+        status, links = found(page)
+        assert status == "找到 2 篇"
+        assert page.locator(".search-excerpt mark").all_inner_texts() == ["雷軍", "雷軍"]
+        assert page.locator(".search-section a").all_inner_texts() == ["远处一节"]
+        page.close()

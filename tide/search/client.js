@@ -5,19 +5,28 @@
   "use strict";
   var FORMAT = /*FORMAT*/0;
   var FOLD = /*FOLD*/[];
-  var PAGE = 20, MAX_QUERY = 100;
+  var PAGE = 20, MAX_QUERY = 100, FOLD_PIECE = 1000;
   var OTHER = 0, LATIN = 1, HAN = 2;
   var CJK = [[0x3040, 0x30FF], [0x3100, 0x312F], [0x3400, 0x4DBF], [0x4E00, 0x9FFF], [0xAC00, 0xD7AF], [0xF900, 0xFAFF], [0x20000, 0x3FFFF]];
   var LETTER = /[\p{L}\p{N}]/u;
 
-  var folds = new Map();
+  var foldsBmp = new Uint32Array(0x10000), folds = new Map();  // (a table for the BMP: a Map lookup per character was most of folding)
   (function () {
     var from = Array.from(FOLD[0] || ""), to = Array.from(FOLD[1] || "");
-    for (var i = 0; i < from.length; i++) folds.set(from[i].codePointAt(0), to[i].codePointAt(0));
+    for (var i = 0; i < from.length; i++) {
+      var c = from[i].codePointAt(0);
+      if (c < 0x10000) foldsBmp[c] = to[i].codePointAt(0); else folds.set(c, to[i].codePointAt(0));
+    }
   })();
 
   function foldCodes(text) {
-    return Array.from(text, function (ch) { var c = ch.codePointAt(0); var f = folds.get(c); return f === undefined ? c : f; });
+    var codes = [];
+    for (var i = 0; i < text.length; i++) {
+      var c = text.codePointAt(i), f;
+      if (c < 0x10000) f = foldsBmp[c]; else { i++; f = folds.get(c); }
+      codes.push(f || c);
+    }
+    return codes;
   }
   function classOf(c) {
     if (c >= 0x40000 || c < 0x30) return OTHER;
@@ -64,35 +73,52 @@
     return { text: keyName(codes), keys: keys };
   }
 
-  /* A bucket file -> Map("kind:characters" -> Map(document -> {count, positions}), or
-     {elsewhere: n} for a common word kept in the bucket's n-th own file). */
+  /* Varints read one after another. */
+  function Cursor(bytes, at) { this.bytes = bytes; this.at = at; }
+  Cursor.prototype.next = function () {
+    var bytes = this.bytes, value = 0, shift = 0, b;
+    do { b = bytes[this.at++]; value += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b >= 0x80);
+    return value;
+  };
+  Cursor.prototype.skip = function () { while (this.bytes[this.at++] >= 0x80); };
+
+  /* A bucket file -> Map("kind:characters" -> where its postings start, or {elsewhere: n} for
+     a common word kept in the bucket's n-th own file). Only the keys a query asks for are decoded
+     (``postingsOf``): decoding every key of 20 buckets made more garbage than the rest of a query. */
   function readBucket(bytes) {
-    var at = 0;
-    function next() {
-      var value = 0, shift = 0, b;
-      do { b = bytes[at++]; value += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b >= 0x80);
-      return value;
-    }
-    var found = new Map(), keys = next(), elsewhere = 0;
+    var read = new Cursor(bytes, 0), found = new Map(), keys = read.next(), elsewhere = 0;
     for (var k = 0; k < keys; k++) {
-      var kind = next(), stub = kind >= ELSEWHERE;
+      var kind = read.next(), stub = kind >= ELSEWHERE;
       if (stub) kind -= ELSEWHERE;
-      var codes = [next()];
-      if (kind !== SINGLE) codes.push(next());
-      var documents = next(), postings = new Map(), doc = 0;
-      if (stub) { found.set(kind + ":" + keyName(codes), { elsewhere: elsewhere++ }); continue; }
+      var codes = [read.next()];
+      if (kind !== SINGLE) codes.push(read.next());
+      var name = kind + ":" + keyName(codes), start = read.at, documents = read.next();
+      if (stub) { found.set(name, { elsewhere: elsewhere++ }); continue; }
+      found.set(name, { bytes: bytes, at: start, kind: kind, postings: null });
       for (var d = 0; d < documents; d++) {
-        doc += next();
-        var count = next(), positions = null;
-        if (kind === PAIR) {
+        read.skip();  // (the document step)
+        var count = read.next();
+        if (kind === PAIR) for (var i = 0; i < count; i++) read.skip();
+      }
+    }
+    return found;
+  }
+  /* A key's entry in a bucket -> Map(document -> {count, positions}), decoded once. */
+  function postingsOf(entry) {
+    if (!entry.postings) {
+      var read = new Cursor(entry.bytes, entry.at), documents = read.next(), postings = new Map(), doc = 0;
+      for (var d = 0; d < documents; d++) {
+        doc += read.next();
+        var count = read.next(), positions = null;
+        if (entry.kind === PAIR) {
           positions = new Array(count);
-          for (var i = 0, p = 0; i < count; i++) { p = i ? p + next() : next(); positions[i] = p; }
+          for (var i = 0, p = 0; i < count; i++) { p = i ? p + read.next() : read.next(); positions[i] = p; }
         }
         postings.set(doc, { count: count, positions: positions });
       }
-      found.set(kind + ":" + keyName(codes), postings);
+      entry.postings = postings;
     }
-    return found;
+    return entry.postings;
   }
 
   /* One term in one part's buckets -> Map(document -> {count, first, inTitle}). */
@@ -150,8 +176,8 @@
     var bucket = hash(codes) % part[2], self = this;
     return this.file(part, String(bucket)).then(function (found) {
       var got = found.get(name);
-      if (got && got.elsewhere !== undefined) return self.file(part, bucket + "-" + got.elsewhere).then(function (own) { return own.get(name); });
-      return got;
+      if (got && got.elsewhere !== undefined) return self.file(part, bucket + "-" + got.elsewhere).then(function (own) { return own.get(name) && postingsOf(own.get(name)); });
+      return got && postingsOf(got);
     });
   };
   Index.prototype.search = function (query) {
@@ -210,9 +236,18 @@
   }
   /* The text around the first match in the body, every term marked. */
   function excerpt(fragment, terms) {
-    var text = fragment.text, folded = fold(text), needles = terms.map(function (t) { return fold(t.text); });
-    var at = -1;
-    needles.forEach(function (n) { var i = folded.indexOf(n, fragment.body); if (i >= 0 && (at < 0 || i < at)) at = i; });
+    var text = fragment.text, needles = terms.map(function (t) { return fold(t.text); });
+    // The text is folded a piece at a time from the body's start, until a term is found and the
+    // excerpt's reach is covered (folding 20 whole articles cost more than drawing the results).
+    var folded = text.slice(0, fragment.body), longest = Math.max.apply(null, needles.map(function (n) { return n.length; }));
+    var at = -1, reach = Infinity;
+    while (folded.length < text.length && folded.length < reach) {
+      var since = Math.max(fragment.body, folded.length - longest), end = folded.length + FOLD_PIECE;
+      if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end++;  // (a character outside the BMP is folded whole)
+      folded += fold(text.slice(folded.length, end));
+      if (at < 0) needles.forEach(function (n) { var i = folded.indexOf(n, since); if (i >= 0 && (at < 0 || i < at)) at = i; });
+      if (at >= 0) reach = at + 2 * FOLD_PIECE;
+    }
     if (at < 0) at = fragment.body;
     var lineStart = text.lastIndexOf("\n", at - 1) + 1;
     var from = Math.max(lineStart, at - 30), to = Math.min(text.length, from + 110);
