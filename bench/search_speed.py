@@ -44,7 +44,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(HERE))
 
-from build_speed import WORK, append, compile_tide, corpus, run  # noqa: E402
+from build_speed import WORK, append, compile_tide, corpus, discard, exit_after, run  # noqa: E402
 
 PEERS = HERE / ".peers-search"
 QUERIES = ("京东", "供应链")  # a first and a second query
@@ -220,7 +220,7 @@ def main() -> int:
     for n in range(0 if args.queries_only else args.runs):
         for key, root in roots.items():
             for name in ("site", ".cache"):
-                shutil.rmtree(root / name, ignore_errors=True)
+                discard(root / name)  # (deleted at the end: see build_speed.py)
             times[f"{key} cold"].append(build(root))
             article = sorted((root / "content" / "articles").rglob("*.md"))[args.size // 2]
             append(article, f"\n搜索基准编辑第 {n} 次。\n")
@@ -288,4 +288,4 @@ def print_queries(  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_after(main)
