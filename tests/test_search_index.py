@@ -156,6 +156,7 @@ def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatc
     """Edit, add (older than the rest: every later article's number moves), delete, draft: each
     incremental build's index is byte for byte a clean build's, and untouched parts stay put."""
     from conftest import NOW
+    from test_incremental import age_all
 
     from tide.config import BuildOptions, Paths
     from tide.pipeline import build as clean_build
@@ -198,6 +199,20 @@ def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatc
     assert any("吴改名" in (project.site / FOLDER / rel).read_text(encoding="utf-8") for rel in renamed if rel.startswith("f/"))
     project.write("content/site.yaml", (project.root / "content/site.yaml").read_text(encoding="utf-8") + "timezone: America/New_York\n")
     same_as_clean("timezone")
+    # A theme edit changes nothing the index holds: the index is not looked at (its 10,000 digests
+    # alone cost 0.3 s); an article edited after it is indexed as ever.
+    base = project.root / "templates" / "base.html"
+    age_all(project)  # (settings written a moment ago are not trusted by their times: every build would look at everything)
+    with project.builder() as builder:
+        builder.build()
+        base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<p>页脚</p></footer>"), encoding="utf-8")
+        with monkeypatch.context() as patched:
+            patched.setattr("tide.search.index_site", lambda *a, **k: pytest.fail("a theme edit re-made the index"))
+            result = builder.build()
+        assert result.path == "theme" and "页脚" in (project.site / "index.html").read_text(encoding="utf-8")
+        project.article("a2", title="第2篇：京东", date="2025-02-12 10:00", body="主题改过之后的正文。\n")
+        assert builder.build().path == "bodies"
+    same_as_clean("after a theme edit")
 
 
 def test_importing_the_index_starts_no_thread() -> None:
