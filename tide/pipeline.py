@@ -205,7 +205,7 @@ class Builder:
             again = set(range(len(last.routes)))
         clock.lap("site")
         errors.raise_if_any()
-        result = self._write(config, last.site, last.routes, {}, assets, errors, clock, again, last.by_rel, theme_was, search=bool(touched))
+        result = self._write(config, last.site, last.routes, {}, assets, errors, clock, again, last.by_rel, theme_was, edited=touched)
         result.path, result.warnings = "theme" if theme_was is not None else "bodies", errors.warnings
         last.theme = theme
         self.last, self._assets = last, assets
@@ -254,10 +254,11 @@ class Builder:
         self._saved = saved
         self._graphs.append(saved.graph)
 
-    def _search(self, site: Site, writer: Writer):  # type: ignore[no-untyped-def]
+    def _search(self, site: Site, writer: Writer, edited: list[Entry] | None = None):  # type: ignore[no-untyped-def]
         """A theme with a search page gets the search index: the engine's one call into a tool.
         Its files keep no output records: the index keeps its own account of them (saved once
-        the output is committed). The preview makes it when a search asks (``index_search``)."""
+        the output is committed). The preview makes it when a search asks (``index_search``).
+        ``edited``: see ``_write``."""
         if "search.html" not in site.config.theme_has:
             return None
         if self.search_later:
@@ -266,7 +267,7 @@ class Builder:
         from .search import index_site
 
         output = None if writer.fresh else self.paths.output
-        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output)
+        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output, edited)
         for rel in sorted(found.gone):
             writer.delete(rel)
         self.search_stale = False
@@ -320,13 +321,14 @@ class Builder:
         only: set[int] | None = None,
         by_rel: dict[str, Entry] | None = None,
         theme_was: Assets | None = None,
-        search: bool = True,
+        edited: list[Entry] | None = None,
     ) -> BuildResult:
         """Draw the routes whose signature changed (only those in ``only``, when given) and write.
         ``by_rel``: the site's entries by source path, when known; ``theme_was``: with ``only``,
-        the theme files of the last build, to be replaced by ``assets``; ``search``: False when no
-        article the index holds has changed since the last build (a theme edit: its 10,000
-        digests alone cost 0.3 s, reading the saved graph's entries)."""
+        the theme files of the last build, to be replaced by ``assets``; ``edited``: with
+        ``only``, the entries whose bodies changed since the last build, nothing else about the
+        articles having changed (the search index looks at those alone, and at none after a
+        theme edit: its 10,000 digests read every entry of a saved graph, 0.2 s)."""
         if only is None:
             annotate(site)
         templates = self._templates_for(config)
@@ -359,7 +361,7 @@ class Builder:
                 result.rendered += 1
                 result.reused += page.reused
             clock.lap("draw")
-            searched = self._search(site, writer) if search else None
+            searched = self._search(site, writer, edited) if edited is None or edited else None
             clock.lap("search")
             if only is None:
                 for rel, source in files.items():

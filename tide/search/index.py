@@ -76,7 +76,7 @@ class _Part:
 
 
 def build(
-    digests: Sequence[str],
+    digests: Sequence[str] | Callable[[list[str]], Sequence[str]],
     describe: Callable[[int], Source],
     body: Callable[[str], str],
     state_file: Path | None,
@@ -90,12 +90,15 @@ def build(
     """Write every file of the index that the output does not hold already, as each part is made
     (at 10,000 articles the whole index is 200 MB: never held at once). ``digests``: what each
     article is (anything that changes what the index holds of it changes its digest), oldest
-    first; ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a
-    converted body; ``standing(path)``: whether the output holds that file as the last build
-    wrote it; ``store``, ``note``: a file's bytes stored (by the worker that made them) and where
-    they went told here; ``output``: the output folder, looked through for files of an index
-    this one has no account of (a cache cleared, a new format) to delete them."""
+    first, or a function of those the last build saved (empty when none) that gives them;
+    ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a converted
+    body; ``standing(path)``: whether the output holds that file as the last build wrote it;
+    ``store``, ``note``: a file's bytes stored (by the worker that made them) and where they went
+    told here; ``output``: the output folder, looked through for files of an index this one has
+    no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
+    if callable(digests):
+        digests = digests(state["digests"])
     if output is not None:  # (the output as it stands: a folder listed once, not 35,000 files statted)
         standing = _Listing(output, standing)
     before = _owned(state)
@@ -132,6 +135,7 @@ def build(
         files.gone |= {f"{FOLDER}/{p.relative_to(output / FOLDER).as_posix()}" for p in (output / FOLDER).rglob("*") if p.is_file()} - now_owned
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
     state["files"] = {rel: v for rel, v in state["files"].items() if rel in now_owned}
+    state["digests"] = list(digests)
     files.state, files.state_file = state, state_file
     return files
 
@@ -270,10 +274,12 @@ def _read_state(path: Path | None) -> dict:  # type: ignore[type-arg]
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
             if state.get("format") == FORMAT and isinstance(state.get("parts"), dict) and isinstance(state.get("files"), dict):
+                if not isinstance(state.get("digests"), list):
+                    state["digests"] = []
                 return state  # type: ignore[no-any-return]
         except (OSError, ValueError):
             pass  # (no state, or a damaged one: everything is made again)
-    return {"format": FORMAT, "parts": {}, "files": {}}
+    return {"format": FORMAT, "parts": {}, "files": {}, "digests": []}
 
 
 def _write_state(path: Path | None, state: dict) -> None:  # type: ignore[type-arg]

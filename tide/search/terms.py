@@ -26,9 +26,9 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
         if k < _SPAN:
             fold[k] = v
     classes = np.zeros(_SPAN + 1, dtype=np.uint8)
-    for cp in range(0x30, _SPAN):
-        if unicodedata.category(chr(cp))[0] in "LN":
-            classes[cp] = LATIN
+    kinds = "".join(map(unicodedata.category, map(chr, range(_SPAN))))[::2]  # (each category's first letter; in C, not a loop per code point)
+    first = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8)
+    classes[:_SPAN][(first == ord("L")) | (first == ord("N"))] = LATIN
     for lo, hi in CJK:
         classes[lo : hi + 1] = HAN
     classes[_SPAN] = OTHER
