@@ -238,7 +238,7 @@ def test_drafts_and_future_articles_never_reach_the_published_index(project, tmp
 @settings(max_examples=40, deadline=None)
 @given(texts=st.lists(words, min_size=1, max_size=8))
 def test_the_general_sort_makes_the_same_files_as_the_packed_one(texts: list[str]) -> None:
-    """A part with more distinct characters or occurrences than the packed sort's bits takes
+    """A part whose characters, documents and positions need more than the packed sort's bits takes
     numpy's lexsort instead: the same bytes either way."""
     from tide.search import part
 

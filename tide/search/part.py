@@ -11,7 +11,7 @@ The texts are joined, folded and classed (``terms``), and three kinds of key are
 
 A key goes to bucket ``32-bit FNV-1a of its characters % buckets`` (``_fnv``); the browser hashes a query's keys the
 same way and fetches only their buckets. Occurrences are ordered by one ``np.sort`` of 64-bit
-values holding bucket, key and occurrence number (numpy sorts plain integers many times faster
+values holding bucket, key, document and position (numpy sorts plain integers many times faster
 than it argsorts them). A bucket file is varints:
 
     keys
@@ -41,7 +41,7 @@ HEAVY_BYTES = 2048  # a key with more than this in a part has a file of its own:
 ELSEWHERE = 4  # added to a key's kind in a bucket: its postings are in the bucket's next ``b-n`` file
 FNV_START, FNV_PRIME, MASK32 = 2166136261, 16777619, 0xFFFFFFFF
 PAIR, SINGLE, TITLE = 0, 1, 2
-_BUCKET_BITS, _CHAR_BITS, _AT_BITS = 11, 15, 23  # 64 bits: bucket | first | second | occurrence
+_BUCKET_BITS, _CHAR_BITS = 11, 15  # a key's bucket; at most this many bits for a character (dense numbers)
 
 Array = NDArray[Any]
 
@@ -156,9 +156,8 @@ def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Ar
     """Occurrences of one kind -> its value stream: per key a header, per (key, document) an
     entry, per occurrence (pairs only) a position. (Occurrence counts stay below 2**31.)"""
     n = len(bucket)
-    order, key_first, key_bucket, key_chars = _sorted(bucket, chars, dense)
+    key_first, key_bucket, key_chars, doc, pos = _sorted(bucket, chars, dense, doc, pos)
     del bucket, chars
-    doc = doc[order]
     entry_first = key_first.copy()
     entry_first[1:] |= doc[1:] != doc[:-1]
     entry_at = np.flatnonzero(entry_first).astype(np.int32)
@@ -186,19 +185,18 @@ def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Ar
     values[entry_value_at + 1] = counts
     del entry_value_at, doc_step, counts, entry_doc, key_of_entry
     if pos is not None:
-        p = pos[order]
-        step = np.empty_like(p)
-        step[0:1] = p[0:1]
-        np.subtract(p[1:], p[:-1], out=step[1:])
-        step[entry_first] = p[entry_first]
-        del p
+        step = np.empty_like(pos)
+        step[0:1] = pos[0:1]
+        np.subtract(pos[1:], pos[:-1], out=step[1:])
+        step[entry_first] = pos[entry_first]
+        del pos
         at = np.cumsum(key_first, dtype=np.int32)
         at *= head
         at += 2 * np.cumsum(entry_first, dtype=np.int32)
         at += np.arange(n, dtype=np.int32)
         values[at] = step
         del at, step
-    del order, key_first, entry_first
+    del key_first, entry_first
     data, ends = varint.encode(values)
     del values
     key_starts = np.searchsorted(key_bucket, np.arange((1 << _BUCKET_BITS) + 1))  # each bucket's first key
@@ -206,29 +204,41 @@ def _stream(kind: int, bucket: Array, chars: list[Array], dense: tuple[Array, Ar
     return _Stream(kind, data, key_bytes, key_chars, key_starts)
 
 
-def _sorted(bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None) -> tuple[Array, Array, Array, list[Array]]:
-    """The occurrences by bucket, key, then as they came (document and position): (that order,
-    where each key starts, each key's bucket, each key's characters)."""
+def _sorted(
+    bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None, doc: Array, pos: Array | None
+) -> tuple[Array, Array, list[Array], Array, Array | None]:
+    """The occurrences by bucket, key, document and position (the order they came in, within a
+    key): (where each key starts, each key's bucket, each key's characters, and the occurrences'
+    documents and positions in that order)."""
     n = len(bucket)
-    if dense is not None and n < 1 << _AT_BITS:  # one sort of plain integers holding everything
+    char_bits = int(len(dense[1])).bit_length() if dense is not None else 64
+    doc_bits = int(doc.max()).bit_length() if n else 0
+    pos_bits = int(pos.max()).bit_length() if pos is not None and n else 0
+    if dense is not None and _BUCKET_BITS + char_bits * len(chars) + doc_bits + pos_bits <= 64:
+        # One sort of plain integers holding everything, read back by shifts: no gather by the
+        # sort's order (random reads, the most costly pass when the order was sorted instead).
         to_dense, to_code = dense
-        packed = bucket.astype(np.uint64) << np.uint64(64 - _BUCKET_BITS)
-        for i, c in enumerate(chars):
+        shift = 64 - _BUCKET_BITS
+        packed = bucket.astype(np.uint64) << np.uint64(shift)
+        for c in chars:
+            shift -= char_bits
             dense_c = to_dense[c]  # (uint64 already: shifted in place, no copy)
-            dense_c <<= np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))
+            dense_c <<= np.uint64(shift)
             packed |= dense_c
-        packed |= np.arange(n, dtype=np.uint64)
+        packed |= doc.astype(np.uint64) << np.uint64(pos_bits)
+        if pos is not None:
+            packed |= pos.astype(np.uint64)
         packed.sort()
-        order: Array = (packed & np.uint64((1 << _AT_BITS) - 1)).astype(np.int32)
-        key = packed >> np.uint64(_AT_BITS)
+        key = packed >> np.uint64(doc_bits + pos_bits)
         key_first = np.ones(n, dtype=bool)
         np.not_equal(key[1:], key[:-1], out=key_first[1:])
         del key
         heads = packed[key_first]
-        del packed
-        char_mask = np.uint64((1 << _CHAR_BITS) - 1)
-        key_chars = [to_code[((heads >> np.uint64(64 - _BUCKET_BITS - _CHAR_BITS * (i + 1))) & char_mask).astype(np.int32)] for i in range(len(chars))]
-        return order, key_first, (heads >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64), key_chars
+        char_mask = np.uint64((1 << char_bits) - 1)
+        key_chars = [to_code[((heads >> np.uint64(64 - _BUCKET_BITS - char_bits * (i + 1))) & char_mask).astype(np.int32)] for i in range(len(chars))]
+        sorted_doc = ((packed >> np.uint64(pos_bits)) & np.uint64((1 << doc_bits) - 1)).astype(np.int32)
+        sorted_pos = (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int32) if pos is not None else None
+        return key_first, (heads >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64), key_chars, sorted_doc, sorted_pos
     order = np.lexsort((np.arange(n), *reversed(chars), bucket))
     bucket, chars = bucket[order], [c[order] for c in chars]
     key_first = np.ones(n, dtype=bool)
@@ -236,4 +246,4 @@ def _sorted(bucket: Array, chars: list[Array], dense: tuple[Array, Array] | None
     for c in chars:
         same &= c[1:] == c[:-1]
     key_first[1:] = ~same
-    return order, key_first, bucket[key_first], [c[key_first] for c in chars]
+    return key_first, bucket[key_first], [c[key_first] for c in chars], doc[order], pos[order] if pos is not None else None
