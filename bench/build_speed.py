@@ -27,7 +27,9 @@ Outputs and caches are not deleted between runs but moved aside (``discard``), a
 benchmark ends: on a file system without a journal (this machine's ext4), creating files within
 minutes of deleting many costs 20 times as much system time (ext4 skips inodes it deleted
 recently, one by one: 35,000 files made in 0.4 s, or in 3.5–7.4 s after deleting as many), which
-no fresh clone pays, and which fell on each tool by how many files it writes.
+no fresh clone pays, and which fell on each tool by how many files it writes. For the same
+reason a benchmark waits until ``SETTLE`` seconds have passed since the last one deleted its
+trash.
 
 Three rows are not builds (leave them out with --no-floor): every article body converted by
 Python-Markdown on every core and nothing else, with tide's converter and with the stock one
@@ -58,6 +60,7 @@ SHARED = REPO.parent / "shared" / "bench"
 WORK = Path(os.environ.get("TIDE_BENCH_DIR", "/tmp/tide-bench"))
 PEERS = HERE / ".peers"
 TRASH = WORK / ".trash"  # outputs moved aside during a run (see ``discard``)
+SETTLE = 360  # seconds after deleting many files before timing anything (see the docstring)
 WARM = "site/ deleted, cache kept"
 DRAW_LAP = "  of which drawing and writing pages"  # the draw lap of the scenario above (from the build's report)
 SCENARIOS = ["cold", "nothing changed", "one article edited", "template edited", "stylesheet edited", WARM, DRAW_LAP]
@@ -113,11 +116,20 @@ def discard(path: Path) -> None:
 
 
 def exit_after(main: Callable[[], int]) -> NoReturn:
-    """Run a benchmark's ``main``, delete what it moved aside, exit with its status."""
+    """Run a benchmark's ``main`` once the file system has settled from the last one's deletions,
+    delete what it moved aside, exit with its status."""
+    emptied = WORK / ".trash-emptied"  # when the last benchmark deleted its trash
+    if emptied.exists():
+        wait = emptied.stat().st_mtime + SETTLE - time.time()
+        if wait > 0:
+            print(f"waiting {wait:.0f} s: files deleted less than {SETTLE} s ago still slow down making new ones here", file=sys.stderr)
+            time.sleep(wait)
     try:
         status = main()
     finally:
-        shutil.rmtree(TRASH, ignore_errors=True)
+        if TRASH.exists():
+            shutil.rmtree(TRASH, ignore_errors=True)
+            emptied.touch()
     sys.exit(status)
 
 
