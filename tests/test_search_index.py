@@ -212,7 +212,21 @@ def test_the_index_after_edits_equals_one_built_from_scratch(project, monkeypatc
         assert result.path == "theme" and "页脚" in (project.site / "index.html").read_text(encoding="utf-8")
         project.article("a2", title="第2篇：京东", date="2025-02-12 10:00", body="主题改过之后的正文。\n")
         assert builder.build().path == "bodies"
-    same_as_clean("after a theme edit")
+    seven = same_as_clean("after a theme edit")
+    # The newest articles sit in parts of falling powers of two: publishing one re-makes a small
+    # part (here 3 + 3 + 1 articles, then 3 + 3 + 2, a whole 3 + 3 + 3, then 3 + 3 + 3 + 1: a
+    # part of its own), never the whole ones before it.
+    counts = lambda: [n for _, n, _ in json.loads((project.site / FOLDER / "index.json").read_text())["parts"]]  # noqa: E731
+    assert counts() == [3, 3, 1]
+    project.article("new1", title="最新一篇", date="2025-03-01 10:00", body="新发表的文字。\n")
+    eight = same_as_clean("published")
+    assert counts() == [3, 3, 2] and len(parts(seven) & parts(eight)) == 2
+    project.article("new2", title="又一篇", date="2025-03-02 10:00", body="又发表的文字。\n")
+    nine = same_as_clean("published again")
+    assert counts() == [3, 3, 3] and len(parts(eight) & parts(nine)) == 2
+    project.article("new3", title="第三篇新文", date="2025-03-03 10:00", body="第三次发表。\n")
+    ten = same_as_clean("published a third time")
+    assert counts() == [3, 3, 3, 1] and parts(nine) < parts(ten)
 
 
 def test_importing_the_index_starts_no_thread() -> None:

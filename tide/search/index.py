@@ -1,7 +1,10 @@
 """The site's search index, as files under ``search-index/``, remade only where articles changed.
 
 Articles are numbered oldest first (so a new article takes the next number and older ones keep
-theirs) and cut into parts of ``PART`` articles. Each part's bucket files sit in a folder named
+theirs) and cut into parts of ``PART`` articles, the newest fewer than ``PART`` into parts of
+falling powers of two (``_cuts``: the binary digits of what is left), so that publishing an
+article or editing a recent one re-makes a small part (a new article makes a part of one, merged
+with its neighbours as they fill up), not the newest 511. Each part's bucket files sit in a folder named
 by what the part holds, so an edit rewrites only its own part; each article has a fragment,
 ``f/<number>.json``, with what its result shows (title, address, date, category, its text for
 the excerpt, where its headings start). ``index.json`` lists the parts; ``client.js`` is the browser's side, with the folding
@@ -102,7 +105,7 @@ def build(
     if output is not None:  # (the output as it stands: a folder listed once, not 35,000 files statted)
         standing = _Listing(output, standing)
     before = _owned(state)
-    parts = [_part(digests, i) for i in range(0, len(digests), PART)]
+    parts = [_part(digests, first, size) for first, size in _cuts(len(digests))]
     files = Files(store=store, note=note)
     todo = []
     for part in parts:
@@ -178,8 +181,21 @@ def _file(files: Files, state: dict, standing: Callable[[str], bool], rel: str, 
         state["files"][rel] = digest
 
 
-def _part(digests: Sequence[str], first: int) -> _Part:
-    chunk = digests[first : first + PART]
+def _cuts(count: int) -> list[tuple[int, int]]:
+    """(first article, how many) of each part: whole parts of ``PART`` from the oldest, then the
+    rest in parts of falling powers of two (at most PART's bits more parts for a query to ask)."""
+    whole = count - count % PART
+    cuts = [(first, PART) for first in range(0, whole, PART)]
+    first, left = whole, count - whole
+    while left:
+        size = 1 << (left.bit_length() - 1)
+        cuts.append((first, size))
+        first, left = first + size, left - size
+    return cuts
+
+
+def _part(digests: Sequence[str], first: int, size: int) -> _Part:
+    chunk = digests[first : first + size]
     name = xxhash.xxh3_64_hexdigest(f"{FORMAT}|{PART}|{first}|" + "|".join(chunk))[:12]
     return _Part(name, len(chunk), first)
 
