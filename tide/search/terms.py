@@ -26,9 +26,10 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
         if k < _SPAN:
             fold[k] = v
     classes = np.zeros(_SPAN + 1, dtype=np.uint8)
-    kinds = "".join(map(unicodedata.category, map(chr, range(_SPAN))))[::2]  # (each category's first letter; in C, not a loop per code point)
+    below = CJK[-1][0]  # (from there to _SPAN every code point is CJK: classed below, not looked up)
+    kinds = "".join(map(unicodedata.category, map(chr, range(below))))[::2]  # (each category's first letter; in C, not a loop per code point)
     first = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8)
-    classes[:_SPAN][(first == ord("L")) | (first == ord("N"))] = LATIN
+    classes[:below][(first == ord("L")) | (first == ord("N"))] = LATIN
     for lo, hi in CJK:
         classes[lo : hi + 1] = HAN
     classes[_SPAN] = OTHER
