@@ -10,6 +10,7 @@ the index when the body store it points into is gone, unreadable, or short of bo
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import itertools
 import os
@@ -173,6 +174,7 @@ def _body_store(path: Path) -> BodyStore:
     found = _BODY_STORES.get(path)
     if found is None:
         found = _BODY_STORES[path] = BodyStore(path)
+        atexit.register(found.close)  # (a spawned worker ends as a program does: Python 3.13 warns of a database left open)
     return found
 
 
