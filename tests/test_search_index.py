@@ -84,7 +84,7 @@ def write_index(root: Path, bodies: list[tuple[str, str]]) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    build([str(n) for n in range(len(sources))], sources.__getitem__, html.__getitem__, None, lambda rel: False, client(), write, jobs=1)
+    build(lambda saved: [str(n) for n in range(len(sources))], sources.__getitem__, html.__getitem__, None, lambda rel: False, client(), write, jobs=1)
     return [searchable(title, [], html[str(n)]).text for n, (title, _) in enumerate(bodies)]
 
 

@@ -79,7 +79,7 @@ class _Part:
 
 
 def build(
-    digests: Sequence[str] | Callable[[list[str]], Sequence[str]],
+    digests: Callable[[list[str]], Sequence[str]],
     describe: Callable[[int], Source],
     body: Callable[[str], str],
     state_file: Path | None,
@@ -91,21 +91,20 @@ def build(
     output: Path | None = None,
 ) -> Files:
     """Write every file of the index that the output does not hold already, as each part is made
-    (at 10,000 articles the whole index is 200 MB: never held at once). ``digests``: what each
-    article is (anything that changes what the index holds of it changes its digest), oldest
-    first, or a function of those the last build saved (empty when none) that gives them;
+    (at 10,000 articles the whole index is 200 MB: never held at once). ``digests(saved)``: what
+    each article is (anything that changes what the index holds of it changes its digest), oldest
+    first, given those the last build saved (empty when none: after a body edit most still hold);
     ``describe(n)``: article n, asked only for the parts to be made; ``body(key)``: a converted
     body; ``standing(path)``: whether the output holds that file as the last build wrote it;
     ``store``, ``note``: a file's bytes stored (by the worker that made them) and where they went
     told here; ``output``: the output folder, looked through for files of an index this one has
     no account of (a cache cleared, a new format) to delete them."""
     state = _read_state(state_file)
-    if callable(digests):
-        digests = digests(state["digests"])
+    current = digests(state["digests"])
     if output is not None:  # (the output as it stands: a folder listed once, not 35,000 files statted)
         standing = _Listing(output, standing)
     before = _owned(state)
-    parts = [_part(digests, first, size) for first, size in _cuts(len(digests))]
+    parts = [_part(current, first, size) for first, size in _cuts(len(current))]
     files = Files(store=store, note=note)
     todo = []
     for part in parts:
@@ -127,7 +126,7 @@ def build(
                 state["files"][_fragment(n)] = digest
     manifest = {
         "format": FORMAT,
-        "articles": len(digests),
+        "articles": len(current),
         "parts": [[p.name, p.count, state["parts"][p.name]["buckets"]] for p in parts],
     }
     _file(files, state, standing, f"{FOLDER}/index.json", json.dumps(manifest, separators=(",", ":")).encode())
@@ -138,7 +137,7 @@ def build(
         files.gone |= {f"{FOLDER}/{p.relative_to(output / FOLDER).as_posix()}" for p in (output / FOLDER).rglob("*") if p.is_file()} - now_owned
     state["parts"] = {p.name: state["parts"][p.name] for p in parts}  # (forget parts no longer used)
     state["files"] = {rel: v for rel, v in state["files"].items() if rel in now_owned}
-    state["digests"] = list(digests)
+    state["digests"] = list(current)
     files.state, files.state_file = state, state_file
     return files
 

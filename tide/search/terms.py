@@ -27,6 +27,7 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
             fold[k] = v
     classes = np.zeros(_SPAN + 1, dtype=np.uint8)
     below = CJK[-1][0]  # (from there to _SPAN every code point is CJK: classed below, not looked up)
+    assert CJK[-1][1] == _SPAN - 1, "the last CJK block must end the table"
     kinds = "".join(map(unicodedata.category, map(chr, range(below))))[::2]  # (each category's first letter; in C, not a loop per code point)
     first = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8)
     classes[:below][(first == ord("L")) | (first == ord("N"))] = LATIN
