@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -202,6 +203,13 @@ class Entry:
     def content_absolute(self) -> str:
         """The body with absolute links, for feeds read far from the site."""
         return self.links.resolve(self.body, absolute=True, eager_first=False) if self.links else self.body
+
+
+# The front-matter fields every page reads, as properties: through ``__getattr__`` each read first
+# fails as an attribute (an exception raised and caught), a microsecond apiece, 360,000 reads a
+# build at 10,000 articles.
+for _field in ("title", "date", "updated", "editor", "reviewer", "meta"):
+    setattr(Entry, _field, property(attrgetter(f"doc.{_field}")))
 
 
 @dataclass(slots=True)

@@ -7,7 +7,6 @@ which separates words. The browser's client classes a query's characters the sam
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
 import numpy as np
 
@@ -18,9 +17,22 @@ OTHER, LATIN, HAN = 0, 1, 2
 _SPAN = 0x40000  # code points classed by table; beyond it, everything is OTHER
 
 
-@cache
+_MADE: list[tuple[np.ndarray, np.ndarray]] = []  # once a process (forked workers inherit them)
+
+
 def tables() -> tuple[np.ndarray, np.ndarray]:
     """(fold, classes): code point -> folded code point, folded code point -> class."""
+    if not _MADE:
+        _MADE.append(_tables())
+    return _MADE[0]
+
+
+def use(fold: np.ndarray, classes: np.ndarray) -> None:
+    """Take these as the tables (kept from an earlier process: ``tide.search.ready``)."""
+    _MADE[:] = [(fold, classes)]
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray]:
     fold = np.arange(_SPAN + 1, dtype=np.uint32)
     for k, v in table().items():
         if k < _SPAN:
