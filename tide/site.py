@@ -210,6 +210,7 @@ class Entry:
 # build at 10,000 articles.
 for _field in ("title", "date", "updated", "editor", "reviewer", "meta"):
     setattr(Entry, _field, property(attrgetter(f"doc.{_field}")))
+del _field
 
 
 @dataclass(slots=True)
