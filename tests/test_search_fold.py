@@ -43,7 +43,7 @@ def test_the_tables_are_kept_for_the_next_process(tmp_path: Path) -> None:
     """A build's process reads the folding tables and the client's script from the cache instead
     of making them (55 ms of a one-article edit); a damaged file is made again."""
     kept = tmp_path / "search-tables.npz"
-    script = ready(kept)
+    script = ready(kept, "engine")
     fold_table, classes = tables()
     assert script == client() and kept.exists()
     expected = script + b"|%d|%d" % (int(fold_table.sum()), int(classes.sum()))
@@ -55,9 +55,9 @@ def test_the_tables_are_kept_for_the_next_process(tmp_path: Path) -> None:
 
 
 def _in_a_new_process(setup: str, kept: Path) -> bytes:
-    """``ready(kept)`` in a new process, after ``setup``: the script, then the tables' sums."""
+    """``ready(kept, "engine")`` in a new process, after ``setup``: the script, then the tables' sums."""
     code = setup + (
-        "import sys, pathlib\nfrom tide.search import ready, terms\nscript = ready(pathlib.Path(sys.argv[1]))\n"
+        'import sys, pathlib\nfrom tide.search import ready, terms\nscript = ready(pathlib.Path(sys.argv[1]), "engine")\n'
         "fold, classes = terms.tables()\nsys.stdout.buffer.write(script + b'|%d|%d' % (int(fold.sum()), int(classes.sum())))\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(kept)], capture_output=True, cwd=Path(__file__).parent.parent, check=True)

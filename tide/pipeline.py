@@ -266,8 +266,8 @@ class Builder:
             return None
         from .search import index_site
 
-        output = None if writer.fresh else self.paths.output
-        found = index_site(site, self.cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output, edited)
+        output, cache = None if writer.fresh else self.paths.output, self.cache
+        found = index_site(site, cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output, edited, cache.engine)
         for rel in sorted(found.gone):
             writer.delete(rel)
         self.search_stale = False

