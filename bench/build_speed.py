@@ -31,12 +31,13 @@ no fresh clone pays, and which fell on each tool by how many files it writes. Fo
 reason a benchmark waits until ``SETTLE`` seconds have passed since the last one deleted its
 trash.
 
-Three rows are not builds (leave them out with --no-floor): every article body converted by
+Four rows are not builds (leave them out with --no-floor): every article body converted by
 Python-Markdown on every core and nothing else, with tide's converter and with the stock one
 the issue measured (bench/markdown_alone.py): their cold time beside Hugo's is the floor under
 any cold build that uses Python-Markdown; and every page of the publication theme rendered by
-Jinja2 alone from plain objects (bench/jinja_alone.py): its time beside our draw lap is the floor
-under drawing.
+Jinja2 alone from plain objects (bench/jinja_alone.py), and every file of that theme's draw lap
+made anew with plain system calls from bytes in memory (bench/write_alone.py): both are work for
+the same cores, so together they are the floor under the draw lap.
 """
 
 from __future__ import annotations
@@ -290,6 +291,23 @@ class JinjaAlone(MarkdownAlone):
         return float(re.findall(r"rendered \d+ pages in ([\d.]+) s", out)[-1]), peak, -1  # rendering only: loading the site is not the floor's
 
 
+class WriteAlone(JinjaAlone):
+    """Not a build: the files the publication theme's draw lap writes (its pages and copied files,
+    the search index left out), read from the project ``Ours`` has just built and made anew in a
+    new folder on every core with plain system calls (``write_alone.py``). With Jinja2 alone, the
+    floor under the draw lap: both are work for the same cores."""
+
+    name = "Writing alone, publication theme's pages (bytes in memory, no drawing)"
+    labels = {"cold": "every page's file made"}
+
+    def build(self) -> tuple[float, int, int]:
+        target = WORK / f"write-alone-{self.size}"
+        discard(target)
+        _, peak, out = run([self.python, str(HERE / "write_alone.py"), str(self.root), str(target)], REPO)
+        found = re.findall(r"wrote (\d+) files in ([\d.]+) s", out)[-1]
+        return float(found[1]), peak, int(found[0])
+
+
 class Peer(Tool):
     """A peer fed the corpus through its adapter in ../shared/bench/anchors/."""
 
@@ -395,7 +413,7 @@ def main() -> int:
     parser.add_argument("--python", nargs="+", default=[sys.executable], help="interpreters that run ours, each with our requirements (default: this one)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    ours: list[type[Tool]] = [OursAnchor, Ours] + ([MarkdownAlone, MarkdownStock, JinjaAlone] if args.floor else [])
+    ours: list[type[Tool]] = [OursAnchor, Ours] + ([MarkdownAlone, MarkdownStock, JinjaAlone, WriteAlone] if args.floor else [])
     peers: list[type[Tool]] = [{"hugo": Hugo, "pelican": Pelican}[p] for p in args.peers]
     rows = []
     for size in args.sizes:

@@ -25,12 +25,15 @@ import dataclasses
 import os
 import sys
 import time
+from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tide.compile import worker_gc  # noqa: E402  (after the path is set)
 
 _PLAIN = (str, int, float, bool, type(None))
 _JOB: tuple[Any, list[tuple[str, dict[str, Any]]]] | None = None  # (environment, pages): inherited by forked workers
@@ -85,6 +88,7 @@ class Plain:
 def _render_slice(bounds: tuple[int, int]) -> int:
     assert _JOB is not None
     env, pages = _JOB
+    worker_gc()  # as the build's workers collect: its own garbage, not the copies made before the clock started
     for name, context in pages[bounds[0] : bounds[1]]:
         env.get_template(name).render(context).encode()
     return bounds[1] - bounds[0]
@@ -118,17 +122,24 @@ def main() -> int:
     for name in {name for name, _ in pages}:
         env.get_template(name)  # compiled before the clock starts, as a build's bytecode cache has them
     _JOB = (env, pages)
-    jobs = max(1, args.jobs)
-    step = max(1, len(pages) // (jobs * 8))
-    slices = [(i, min(len(pages), i + step)) for i in range(0, len(pages), step)]
+    done, seconds = on_every_core(_render_slice, len(pages), args.jobs)
+    print(f"rendered {done} pages in {seconds:.2f} s")
+    return 0
+
+
+def on_every_core(work: Callable[[tuple[int, int]], int], count: int, jobs: int) -> tuple[int, float]:
+    """Run ``work`` on slices of ``range(count)`` in ``jobs`` forked workers (they inherit what it
+    reads); (the sum of what it returned, wall seconds)."""
+    jobs = max(1, jobs)
+    step = max(1, count // (jobs * 8))
+    slices = [(i, min(count, i + step)) for i in range(0, count, step)]
     started = time.perf_counter()
     if jobs > 1:
         with get_context("fork").Pool(jobs) as pool:
-            done = sum(pool.imap_unordered(_render_slice, slices))
+            done = sum(pool.imap_unordered(work, slices))
     else:
-        done = sum(map(_render_slice, slices))
-    print(f"rendered {done} pages in {time.perf_counter() - started:.2f} s")
-    return 0
+        done = sum(map(work, slices))
+    return done, time.perf_counter() - started
 
 
 def _site_view(site: Any) -> Any:
