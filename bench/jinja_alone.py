@@ -103,8 +103,8 @@ def main() -> int:
 
     from tide.assets import collect
     from tide.config import BuildOptions, Paths
-    from tide.markup import code_stylesheet
     from tide.pipeline import Builder
+    from tide.rendered import code_stylesheet
     from tide.templates import Templates, build_helpers
 
     root = args.root.resolve()

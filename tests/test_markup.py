@@ -3,7 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tide.markup import Converter, code_stylesheet
+from tide.markup import Converter
+from tide.rendered import code_stylesheet
 
 convert = Converter().convert
 

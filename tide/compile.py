@@ -10,15 +10,18 @@ import dataclasses
 import gc
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
 from .content import KINDS, parse_document, source_files
 from .errors import ErrorList
 from .freshness import trusted_mtime
-from .markup import Converter
 from .processes import pool_context
 from .store import Cache, SourceRecord, digest
+
+if TYPE_CHECKING:
+    from .markup import Converter
 
 PARALLEL_FROM = 64  # below this many files, starting processes costs more than it saves
 _converter: Converter | None = None
@@ -42,7 +45,10 @@ def compile_one(path: Path, content: Path, root: Path, tz_name: str) -> Compiled
     text_hash = digest(raw)
     if doc is None:
         return Compiled(path.relative_to(content).as_posix(), SourceRecord(mtime, stat.st_size, text_hash, None, None, tuple(errors.errors)), "")
-    _converter = _converter or Converter()
+    if _converter is None:
+        from .markup import Converter  # (here: a build that converts nothing never imports Python-Markdown)
+
+        _converter = Converter()
     rendered = _converter.convert(doc.body, doc.source_dir, doc.body_line)
     record = SourceRecord(
         mtime, stat.st_size, text_hash,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
-from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -22,48 +20,14 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
-from pygments.formatters import HtmlFormatter
 
 from .cjk import count_words, curl_quotes, heading_id
 from .config import resolve_ref
 from .fastmarkdown import FastMarkdown
+from .rendered import CODE_CSS_CLASS, LINK_SCHEME, Heading, Rendered, SourceLink
 
-LINK_SCHEME = "tide:"
-CODE_CSS_CLASS = "highlight"
 _STASH = re.compile("\x02[^\x03]*\x03")
 _ATTRIBUTION = ("——", "—", "--")
-
-
-@dataclass(frozen=True)
-class SourceLink:
-    """A link or image in the body that points at a file in content/."""
-
-    written: str  # as the writer typed it, to find its line
-    kind: str  # "link" or "image"
-    target: str | None  # path inside content/, None when it leaves content/
-    line: int  # 1-based line in the source file
-
-
-class Heading(NamedTuple):
-    """A section heading (a named tuple: a saved graph reads back thousands of them per page drawn)."""
-
-    level: int
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A converted body and what the theme needs to know about it."""
-
-    html: str
-    headings: tuple[Heading, ...]
-    links: tuple[SourceLink, ...]
-    first_paragraph: str
-    cjk_chars: int
-    latin_words: int
-    images_without_alt: tuple[int, ...] = ()  # source lines
-    has_code: bool = False  # highlighted code: the page needs the code stylesheet
 
 
 class Converter:
@@ -114,13 +78,6 @@ class Converter:
         if target is None:
             return None
         return LINK_SCHEME + target + (f"#{parts.fragment}" if parts.fragment else "")
-
-
-def code_stylesheet() -> str:
-    """Pygments colours for code blocks, light and dark, generated at build time."""
-    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")  # type: ignore[no-untyped-call]
-    dark = HtmlFormatter(style="monokai").get_style_defs(f".{CODE_CSS_CLASS}")  # type: ignore[no-untyped-call]
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
 
 
 def is_local(url: str) -> bool:

@@ -21,9 +21,9 @@ from .deps import Signatures, TemplateDigests, annotate, h
 from .errors import BuildError, BuildFailed, ErrorList
 from .freshness import Stamps, input_stamps, theme_digest, up_to_date
 from .images import ImageLibrary
-from .markup import Rendered, code_stylesheet
 from .output import Writer
 from .processes import Laps, collector_paused
+from .rendered import Rendered, code_stylesheet
 from .routes import Route, any_collision, check_collisions, lost_urls, plan
 from .site import Entry, Selection, Site, SiteView, build_site, next_change
 from .store import Cache, OutputRecord

@@ -16,9 +16,9 @@ from .config import SiteConfig, resolve_ref
 from .content import Document
 from .errors import ErrorList
 from .images import BODY_SIZES, Media, img_tag
-from .markup import LINK_SCHEME, Heading, Rendered
 from .promos import active_promos
 from .related import link_related
+from .rendered import LINK_SCHEME, Heading, Rendered
 from .store import BodyStore
 
 # Starts at the literal '="tide:' (the attribute's name is checked in ``Links.resolve``): an

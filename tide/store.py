@@ -32,7 +32,7 @@ from .installed import version
 if TYPE_CHECKING:  # the quick "nothing changed" check must not pay for Markdown and YAML imports
     from .content import Document
     from .errors import BuildError
-    from .markup import Rendered
+    from .rendered import Rendered
 
 CACHE_FORMAT = 1
 

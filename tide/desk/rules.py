@@ -16,9 +16,9 @@ import yaml
 from ..cjk import summarize
 from ..content import Document
 from ..images import Media
-from ..markup import Rendered
 from ..pipeline import Survey
 from ..processes import may_fork
+from ..rendered import Rendered
 from .findings import Finding, Settings
 from .prose import FENCE, lines_of, prose_lines
 from .punctuation import ANY, Mark, marks
