@@ -304,6 +304,7 @@ class WriteAlone(JinjaAlone):
         target = WORK / f"write-alone-{self.size}"
         discard(target)
         _, peak, out = run([self.python, str(HERE / "write_alone.py"), str(self.root), str(target)], REPO)
+        discard(target)  # (400 MB: deleted with the other outputs when the benchmark ends)
         found = re.findall(r"wrote (\d+) files in ([\d.]+) s", out)[-1]
         return float(found[1]), peak, int(found[0])
 

@@ -267,7 +267,7 @@ class Builder:
         from .search import index_site
 
         output, cache = None if writer.fresh else self.paths.output, self.cache
-        found = index_site(site, cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output, edited, cache.engine)
+        found = index_site(site, cache.output_file("search"), writer.exists, writer.store, writer.note, self.options.jobs, output, edited, engine=cache.engine)
         for rel in sorted(found.gone):
             writer.delete(rel)
         self.search_stale = False

@@ -1,7 +1,7 @@
 """What a converted body is (``Rendered``, its headings and source links) and the code stylesheet,
 apart from the converter (``markup``): a build that converts nothing (a theme edit, an unchanged
 site, the preview's start) reads these back from the cache without importing Python-Markdown,
-33 ms of every command."""
+about 28 ms of every command."""
 
 from __future__ import annotations
 

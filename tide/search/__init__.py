@@ -42,7 +42,8 @@ def index_site(
     jobs: int | None = None,
     output: Path | None = None,
     edited: list[Any] | None = None,
-    engine: str = "",
+    *,
+    engine: str,
 ) -> Files:
     """The index files of ``site``'s articles (drafts and future ones only when the site shows
     them: the preview's). ``state``: the index's account of its files in the cache (saved by
